@@ -1,0 +1,64 @@
+"""create_app(): the FastAPI factory mounting the API and page routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from coffer import __version__
+from coffer.audit import api as audit_api
+from coffer.audit import pages as audit_pages
+from coffer.auth import api as auth_api
+from coffer.auth import pages as auth_pages
+from coffer.config import Settings, get_settings
+from coffer.db.session import Database
+from coffer.db.types import configure_encryption
+from coffer.tenancy import api as tenancy_api
+from coffer.tenancy import pages as tenancy_pages
+from coffer.web import health
+from coffer.web.errors import install_error_handlers
+from coffer.web.logging import configure_logging
+from coffer.web.middleware import install_middleware
+from coffer.web.ratelimit import build_rate_limiter
+from coffer.web.templating import init_templates
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Each capability with pages adds its templates folder here.
+TEMPLATE_DIRS = [
+    PACKAGE_DIR / "web" / "templates",
+    PACKAGE_DIR / "auth" / "templates",
+    PACKAGE_DIR / "tenancy" / "templates",
+    PACKAGE_DIR / "audit" / "templates",
+]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    configure_encryption(settings.resolved_encryption_keys())
+
+    app = FastAPI(
+        title="Coffer",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.resolved_database_url)
+    app.state.rate_limiter = build_rate_limiter(settings)
+    init_templates(app, TEMPLATE_DIRS)
+
+    install_error_handlers(app)
+    install_middleware(app, settings)
+
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+    app.include_router(health.router)
+    for api in (auth_api, tenancy_api, audit_api):
+        app.include_router(api.router, prefix="/api/v1")
+    for pages in (auth_pages, tenancy_pages, audit_pages):
+        app.include_router(pages.router)
+    return app
