@@ -58,7 +58,8 @@ def test_every_vendored_file_is_listed() -> None:
     unlisted = sorted(
         path.relative_to(VENDOR_DIR).as_posix()
         for path in VENDOR_DIR.rglob("*")
-        if path.is_file() and not _is_unlisted_allowed(path)
+        if path.is_file()
+        and not _is_unlisted_allowed(path)
         and path.relative_to(VENDOR_DIR).as_posix() not in listed
     )
     assert not unlisted, f"files in static/vendor not listed in manifest.json: {unlisted}"

@@ -1,0 +1,78 @@
+"""Jinja2 rendering for pages.
+
+`render` adds what every page needs: the CSRF token, the theme, flash messages, and
+whatever the page dependencies placed in `request.state.page_context` (the signed-in
+user, their tenants, the active tenant). This module knows no domain: the domains put
+their objects there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from coffer import __version__
+from coffer.web.csrf import csrf_token
+
+FLASH_KEY = "flash"
+THEMES = frozenset({"auto", "light", "dark"})
+
+
+def init_templates(app: FastAPI, directories: list[Path]) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in directories]),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["coffer_version"] = __version__
+    templates = Jinja2Templates(env=env)
+    app.state.templates = templates
+    return templates
+
+
+def flash(request: Request, level: str, text: str) -> None:
+    """Queue a message shown on the next page rendered for this browser."""
+    messages = list(request.session.get(FLASH_KEY, []))
+    messages.append({"level": level, "text": text})
+    request.session[FLASH_KEY] = messages
+
+
+def _pop_flashes(request: Request) -> list[dict[str, str]]:
+    return list(request.session.pop(FLASH_KEY, []))
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    context: dict[str, Any] = dict(getattr(request.state, "page_context", {}))
+    theme = request.cookies.get("coffer_theme", "auto")
+    context.setdefault("current_user", None)
+    context.setdefault("tenants", [])
+    context.setdefault("active_tenant", None)
+    context["theme"] = theme if theme in THEMES else "auto"
+    context["csrf_token"] = csrf_token(request)
+    context["messages"] = _pop_flashes(request)
+    return context
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    merged = {**page_context(request), **(context or {})}
+    return templates.TemplateResponse(request, name, merged, status_code=status_code)
+
+
+def add_page_context(request: Request, **values: Any) -> None:
+    """Called by page dependencies (signed-in user, tenants) before a route renders."""
+    existing = dict(getattr(request.state, "page_context", {}))
+    existing.update(values)
+    request.state.page_context = existing
