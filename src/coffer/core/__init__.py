@@ -1,0 +1,1 @@
+"""Pure money and algorithms: no database, no web, standard library and numpy only."""
