@@ -74,9 +74,7 @@ def check(vendor_dir: Path = VENDOR_DIR, manifest: Path = MANIFEST) -> list[str]
             continue
         actual = sha256_of(path)
         if actual != entry.get("sha256"):
-            problems.append(
-                f"{name}: sha256 is {actual}, manifest says {entry.get('sha256')}"
-            )
+            problems.append(f"{name}: sha256 is {actual}, manifest says {entry.get('sha256')}")
     for path in sorted(vendor_dir.rglob("*")):
         if not path.is_file() or is_unlisted_allowed(path):
             continue

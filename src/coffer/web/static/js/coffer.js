@@ -162,8 +162,9 @@
       if (!source) return;
       var isField = source.tagName === "INPUT" || source.tagName === "TEXTAREA";
       var text = isField ? source.value : source.textContent;
-      var original = button.getAttribute("data-copy-label") || button.textContent;
-      button.setAttribute("data-copy-label", original);
+      // Keep the button's original markup (it may hold an icon) to restore.
+      if (button._cofferOriginal === undefined) button._cofferOriginal = button.innerHTML;
+      var original = button._cofferOriginal;
       copyText(text.trim()).then(
         function () {
           button.textContent = "Copied";
@@ -176,7 +177,7 @@
       );
       window.clearTimeout(button._cofferTimer);
       button._cofferTimer = window.setTimeout(function () {
-        button.textContent = original;
+        button.innerHTML = original;
       }, 2500);
     });
   }
