@@ -46,6 +46,15 @@ class Unauthorized(CofferError):
     status, slug, title = 401, "unauthorized", "Sign-in required"
 
 
+class SignInRequired(Unauthorized):
+    """A page needs a signed-in browser: answered with a redirect to `location` (the
+    sign-in page) rather than an error page; the API never raises it."""
+
+    def __init__(self, detail: str, *, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
 class Forbidden(CofferError):
     status, slug, title = 403, "forbidden", "Not allowed"
 

@@ -17,12 +17,12 @@ from coffer.db.session import Database
 from coffer.db.types import configure_encryption
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
-from coffer.web import health
+from coffer.web import docs, health
 from coffer.web.errors import install_error_handlers
 from coffer.web.logging import configure_logging
 from coffer.web.middleware import install_middleware
 from coffer.web.ratelimit import build_rate_limiter
-from coffer.web.templating import init_templates
+from coffer.web.templating import init_templates, render_error_page
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="Coffer",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served by coffer.web.docs from vendored files (CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -51,12 +51,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database or Database(settings.resolved_database_url)
     app.state.rate_limiter = build_rate_limiter(settings)
     init_templates(app, TEMPLATE_DIRS)
+    app.state.html_error_renderer = render_error_page
 
     install_error_handlers(app)
     install_middleware(app, settings)
 
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
     app.include_router(health.router)
+    app.include_router(docs.router)
     for api in (auth_api, tenancy_api, audit_api):
         app.include_router(api.router, prefix="/api/v1")
     for pages in (auth_pages, tenancy_pages, audit_pages):

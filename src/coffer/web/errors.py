@@ -10,11 +10,11 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coffer.errors import CofferError, Unavailable, ValidationFailed
+from coffer.errors import CofferError, SignInRequired, Unavailable, ValidationFailed
 
 log = structlog.get_logger("coffer.errors")
 
@@ -46,16 +46,6 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# Pages register a renderer so errors on HTML routes become a page, without this module
-# importing any template code.
-_html_renderer: Any = None
-
-
-def set_html_error_renderer(renderer: Any) -> None:
-    global _html_renderer
-    _html_renderer = renderer
-
-
 def _wants_html(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/health", "/metrics")):
@@ -73,8 +63,11 @@ def _respond(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    if _html_renderer is not None and _wants_html(request):
-        response: Response = _html_renderer(request, status=status, title=title, detail=detail)
+    # The app factory registers the page renderer on app.state, so this module imports
+    # no template code.
+    renderer = getattr(request.app.state, "html_error_renderer", None)
+    if renderer is not None and _wants_html(request):
+        response: Response = renderer(request, status=status, title=title, detail=detail)
         if headers:
             response.headers.update(headers)
         return response
@@ -97,6 +90,14 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        # htmx would follow a redirect inside the XHR and swap the sign-in page into a
+        # fragment; HX-Redirect makes it load the page as a whole instead.
+        if request.headers.get("hx-request"):
+            return Response(status_code=200, headers={"HX-Redirect": exc.location})
+        return RedirectResponse(exc.location, status_code=303)
+
     @app.exception_handler(CofferError)
     async def _coffer(request: Request, exc: CofferError) -> Response:
         return _respond(

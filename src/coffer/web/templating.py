@@ -76,3 +76,13 @@ def add_page_context(request: Request, **values: Any) -> None:
     existing = dict(getattr(request.state, "page_context", {}))
     existing.update(values)
     request.state.page_context = existing
+
+
+def render_error_page(request: Request, *, status: int, title: str, detail: str) -> HTMLResponse:
+    """The HTML answer to an error on a page route (see coffer.web.errors)."""
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "detail": detail},
+        status_code=status,
+    )
