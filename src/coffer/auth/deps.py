@@ -42,6 +42,17 @@ class Access:
     claims: AccessClaims
 
 
+@dataclass(frozen=True, slots=True)
+class PageIdentity:
+    """What the layout shows of the signed-in user, copied out of the ORM object: an
+    error page renders after the request's transaction rolled back, when the User row
+    is expired and can no longer be read."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+
+
 def _act_as(request: Request, session: Session, user: User) -> None:
     set_context(session, user_id=user.id)
     request.state.user = user
@@ -96,7 +107,7 @@ def get_optional_page_user(request: Request, session: SessionDep) -> User | None
     user = _browser_user(request, session)
     if user is not None:
         _act_as(request, session, user)
-        add_page_context(request, current_user=user)
+        add_page_context(request, current_user=PageIdentity(user.id, user.name, user.email))
     return user
 
 

@@ -52,6 +52,9 @@ class Tenant(IdMixin, TimestampMixin, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("user_account.id", ondelete="RESTRICT")
     )
+    # Set when a manager saves the household settings: the getting-started page counts
+    # the defaults chosen at sign-up as unchecked until then.
+    details_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Membership(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("base_currency", sa.String(length=3), nullable=False),
         sa.Column("locale", sa.String(length=20), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=False),
+        sa.Column("details_reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -243,6 +244,12 @@ def _postgresql_security() -> None:
     me = "coffer_current_user_id()"
     manager = f"coffer_user_role(tenant_id) IN {rls.MANAGER_ROLES}"
     token = "coffer_invitation_token()"
+    # Only owners grant, change or take away the owner role: an admin may act on a row
+    # (a membership, an invitation) only when its role is not owner, before and after.
+    grantor = (
+        "(coffer_user_role(tenant_id) = 'owner' "
+        "OR (coffer_user_role(tenant_id) = 'admin' AND role <> 'owner'))"
+    )
 
     # Idempotency records are private to the user who made the request.
     op.execute(
@@ -255,7 +262,8 @@ def _postgresql_security() -> None:
         # A tenant is visible to its members, to its creator (before the first membership
         # exists) and to whoever presents one of its invitation tokens.
         "CREATE POLICY tenant_select ON tenant FOR SELECT USING ("
-        "id IN (SELECT coffer_user_tenant_ids()) OR created_by = " + me + " OR "
+        "id IN (SELECT coffer_user_tenant_ids()) OR "
+        "(created_by = " + me + " AND NOT coffer_tenant_has_members(id)) OR "
         "id IN (SELECT i.tenant_id FROM invitation i WHERE i.token_hash = " + token + "))",
         f"CREATE POLICY tenant_insert ON tenant FOR INSERT WITH CHECK (created_by = {me})",
         f"CREATE POLICY tenant_update ON tenant FOR UPDATE "
@@ -276,25 +284,31 @@ def _postgresql_security() -> None:
         "    WHERE i.tenant_id = membership.tenant_id AND i.role = membership.role "
         f"    AND i.token_hash = {token} AND i.accepted_at IS NULL "
         "    AND i.revoked_at IS NULL AND i.expires_at > now())))",
-        "CREATE POLICY membership_update ON membership FOR UPDATE "
-        "USING (coffer_user_role(tenant_id) IN ('owner', 'admin')) "
-        "WITH CHECK (coffer_user_role(tenant_id) = 'owner' "
-        "OR (coffer_user_role(tenant_id) = 'admin' AND role <> 'owner'))",
-        f"CREATE POLICY membership_delete ON membership FOR DELETE USING ({manager} OR user_id = {me})",
+        f"CREATE POLICY membership_update ON membership FOR UPDATE "
+        f"USING {grantor} WITH CHECK {grantor}",
+        f"CREATE POLICY membership_delete ON membership FOR DELETE USING ({grantor} OR user_id = {me})",
         *rls.enable("invitation"),
         f"CREATE POLICY invitation_select ON invitation FOR SELECT USING ({manager} OR token_hash = {token})",
-        f"CREATE POLICY invitation_insert ON invitation FOR INSERT WITH CHECK ({manager})",
+        f"CREATE POLICY invitation_insert ON invitation FOR INSERT WITH CHECK {grantor}",
+        # The holder of a token may only accept a usable invitation, as themself; any
+        # other change (role, expiry, un-revoking) is for owners, and admins below owner.
         f"CREATE POLICY invitation_update ON invitation FOR UPDATE "
-        f"USING ({manager} OR token_hash = {token}) WITH CHECK ({manager} OR token_hash = {token})",
+        f"USING ({grantor} OR (token_hash = {token} AND accepted_at IS NULL "
+        "    AND revoked_at IS NULL AND expires_at > now())) "
+        f"WITH CHECK ({grantor} OR (token_hash = {token} AND accepted_by = {me} "
+        "    AND accepted_at IS NOT NULL))",
         f"CREATE POLICY invitation_delete ON invitation FOR DELETE USING ({manager})",
         *rls.enable("audit_event"),
         # Owners and admins read their tenant's log; everyone reads their own personal
         # events. Anyone may append to a tenant they belong to, or a personal event of
-        # their own (or, before sign-in, an anonymous one). No UPDATE or DELETE policy.
+        # their own (or, before sign-in, an anonymous one), always as themself or as no
+        # one (system actions): nobody can write in another user's name. No UPDATE or
+        # DELETE policy.
         "CREATE POLICY audit_event_select ON audit_event FOR SELECT USING ("
         f"(tenant_id IS NOT NULL AND {manager}) OR (tenant_id IS NULL AND actor_id = {me}))",
         "CREATE POLICY audit_event_insert ON audit_event FOR INSERT WITH CHECK ("
-        "(tenant_id IS NOT NULL AND tenant_id IN (SELECT coffer_user_tenant_ids())) OR "
+        "(tenant_id IS NOT NULL AND tenant_id IN (SELECT coffer_user_tenant_ids()) "
+        f"  AND (actor_id = {me} OR actor_id IS NULL)) OR "
         f"(tenant_id IS NULL AND (actor_id = {me} OR actor_id IS NULL)))",
     ]
     for statement in statements:
