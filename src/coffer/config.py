@@ -12,11 +12,11 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     # Secure and HSTS is sent.
     https: bool = False
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Where background jobs run: "thread" inside each `coffer serve`, "celery" in
+    # `coffer worker` processes; "auto" picks Celery in server mode with Redis.
+    jobs_backend: Literal["auto", "thread", "celery"] = "auto"
+
+    # Imports: uploads larger than import_max_bytes are refused; files past either
+    # background threshold commit (and undo) as background jobs; the preview looks for
+    # duplicates over at most import_preview_scan_rows rows.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    import_background_rows: int = Field(default=5_000, ge=1)
+    import_background_bytes: int = Field(default=1024 * 1024, ge=1)
+    import_preview_scan_rows: int = Field(default=50_000, ge=1)
+
+    # Secrets read from (or written to) the data directory, kept after the first read:
+    # the secret key is needed on every request that checks a token.
+    _file_secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("encryption_keys", "trusted_proxies", mode="before")
     @classmethod
@@ -89,9 +104,11 @@ class Settings(BaseSettings):
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
-        return _read_or_create(
-            self.ensure_data_dir() / "secret_key", lambda: secrets.token_urlsafe(48)
-        )
+        if "secret_key" not in self._file_secrets:
+            self._file_secrets["secret_key"] = _read_or_create(
+                self.ensure_data_dir() / "secret_key", lambda: secrets.token_urlsafe(48)
+            )
+        return self._file_secrets["secret_key"]
 
     def resolved_encryption_keys(self) -> list[str]:
         """Newest key first; older keys still decrypt until `coffer keys rotate` rewrites."""

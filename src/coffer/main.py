@@ -15,6 +15,11 @@ from coffer.auth import pages as auth_pages
 from coffer.config import Settings, get_settings
 from coffer.db.session import Database
 from coffer.db.types import configure_encryption
+from coffer.imports import api as imports_api
+from coffer.imports import pages as imports_pages
+from coffer.imports import pages_rules as rules_pages
+from coffer.ledger import api as ledger_api
+from coffer.ledger import pages_accounts, pages_categories, pages_transactions
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
 from coffer.web import docs, health
@@ -32,6 +37,8 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "auth" / "templates",
     PACKAGE_DIR / "tenancy" / "templates",
     PACKAGE_DIR / "audit" / "templates",
+    PACKAGE_DIR / "ledger" / "templates",
+    PACKAGE_DIR / "imports" / "templates",
 ]
 
 
@@ -59,8 +66,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
     app.include_router(health.router)
     app.include_router(docs.router)
-    for api in (auth_api, tenancy_api, audit_api):
+    for api in (auth_api, tenancy_api, audit_api, ledger_api, imports_api):
         app.include_router(api.router, prefix="/api/v1")
-    for pages in (auth_pages, tenancy_pages, audit_pages):
+    for pages in (
+        auth_pages,
+        tenancy_pages,
+        audit_pages,
+        pages_accounts,
+        pages_transactions,
+        pages_categories,
+        imports_pages,
+        rules_pages,
+    ):
         app.include_router(pages.router)
     return app

@@ -57,7 +57,7 @@ class TenantMixin:
 def tenant_tables() -> list[str]:
     """Names of every table whose rows belong to a tenant."""
     return sorted(
-        mapper.local_table.name  # type: ignore[union-attr]
+        str(getattr(mapper.local_table, "name", ""))
         for mapper in Base.registry.mappers
         if getattr(mapper.class_, "__tenant_table__", False)
     )

@@ -8,15 +8,20 @@ their objects there.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from coffer import __version__
+from coffer.core import money
 from coffer.web.csrf import csrf_token
 
 FLASH_KEY = "flash"
@@ -31,9 +36,51 @@ def init_templates(app: FastAPI, directories: list[Path]) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.globals["coffer_version"] = __version__
+    env.filters["money"] = _money_filter
+    env.filters["amount"] = _amount_filter
+    env.filters["day"] = _day_filter
     templates = Jinja2Templates(env=env)
     app.state.templates = templates
     return templates
+
+
+DEFAULT_LOCALE = "en_US"
+
+
+def _locale(context: Any) -> str:
+    return str(context.get("tenant_locale") or DEFAULT_LOCALE)
+
+
+@pass_context
+def _money_filter(context: Any, value: Decimal | str | int | None, currency: str) -> str:
+    """`{{ amount|money("EUR") }}`: the amount with its currency, as the household's
+    locale writes it (`€1,234.50`, `1.234,50 €`); exact, never through a float."""
+    if value is None or value == "":
+        return ""
+    exact = Decimal(value).quantize(money.currency(currency).quantum)
+    # No quantization by Babel: it would round to CLDR's digits, which for a few
+    # currencies are fewer than ISO 4217's, and a ledger never hides a cent.
+    return format_currency(exact, currency, locale=_locale(context), decimal_quantization=False)
+
+
+@pass_context
+def _amount_filter(context: Any, value: Decimal | str | int | None, currency: str) -> str:
+    """`{{ amount|amount("EUR") }}`: the number alone, with the currency's minor unit."""
+    if value is None or value == "":
+        return ""
+    digits = money.currency(currency).minor_units
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(Decimal(value), format=pattern, locale=_locale(context))
+
+
+@pass_context
+def _day_filter(context: Any, value: date | datetime | None, style: str = "medium") -> str:
+    """`{{ txn.posted_on|day }}`: a date as the household's locale writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format=style, locale=_locale(context))
 
 
 def flash(request: Request, level: str, text: str) -> None:

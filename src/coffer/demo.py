@@ -1,0 +1,184 @@
+"""Demo data: a realistic household to explore Coffer with, loaded on first run.
+
+Each capability adds its own part without editing this file: it writes a module
+`coffer/<capability>/demo.py` (found and imported by `load_demo`) with loaders
+decorated `@demo_loader(order=...)`. Loaders run in ascending order inside one unit
+of work, each getting the session and the DemoContext earlier loaders filled in:
+
+    # coffer/ledger/demo.py
+    @demo_loader(order=20)
+    def _accounts(session: Session, ctx: DemoContext) -> None:
+        checking = ledger_service.create_account(session, tenant_id=ctx.tenant_id, ...)
+        ctx.shared["checking"] = checking
+
+Loading is idempotent: when the demo owner already exists nothing runs and nothing
+changes. The foundation loader (order 0) creates the people and the household.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import coffer
+from coffer.auth.models import User
+from coffer.auth.service import get_user_by_email, register_user
+from coffer.db.session import Database, set_context
+from coffer.tenancy import service as tenancy_service
+from coffer.tenancy.models import Role
+
+DEMO_EMAIL = "demo@coffer.example"
+# Documented in the README: a demo login is only useful if people can read it. Every
+# demo person shares it. It passes the password policy (length, not a common password,
+# no name or email in it).
+DEMO_PASSWORD = "maple-harbor-lantern-27"  # noqa: S105 - public by design
+DEMO_HOUSEHOLD = "The Rivera household"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    key: str
+    email: str
+    name: str
+    role: Role
+
+
+OWNER = DemoPerson("owner", DEMO_EMAIL, "Alex Rivera", Role.owner)
+PARTNER = DemoPerson("partner", "sam.rivera@coffer.example", "Sam Rivera", Role.member)
+ADVISOR = DemoPerson("advisor", "priya.shah@coffer.example", "Priya Shah", Role.advisor)
+# Invited but not yet joined, so the members page shows a pending invitation.
+INVITEE = DemoPerson("invitee", "lucia.rivera@coffer.example", "Lucía Rivera", Role.viewer)
+
+
+@dataclass
+class DemoContext:
+    """What the loaders share. The foundation loader sets the owner and household."""
+
+    today: date
+    owner: User | None = None
+    tenant_id: uuid.UUID | None = None
+    people: dict[str, User] = field(default_factory=dict)
+    # Objects one loader makes for a later one ("checking" account, "groceries" category).
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def require_owner(self) -> tuple[User, uuid.UUID]:
+        if self.owner is None or self.tenant_id is None:
+            raise RuntimeError("the foundation demo loader has not run")
+        return self.owner, self.tenant_id
+
+    def act_as_owner(self, session: Session) -> None:
+        """Give the session the owner's context again (a loader may have switched it)."""
+        owner, tenant_id = self.require_owner()
+        set_context(session, user_id=owner.id, tenant_id=tenant_id)
+
+
+DemoLoader = Callable[[Session, DemoContext], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    order: int
+    name: str
+    load: DemoLoader
+
+
+_LOADERS: dict[str, _Registered] = {}
+
+
+def demo_loader(*, order: int) -> Callable[[DemoLoader], DemoLoader]:
+    """Register a loader; lower orders run first. Registering a name twice replaces it
+    (a module imported twice must not load its data twice)."""
+
+    def register(load: DemoLoader) -> DemoLoader:
+        name = f"{load.__module__}.{load.__qualname__}"
+        _LOADERS[name] = _Registered(order, name, load)
+        return load
+
+    return register
+
+
+def discover_loaders() -> None:
+    """Import every `coffer.<package>.demo` module, so their loaders register."""
+    for module in pkgutil.iter_modules(coffer.__path__):
+        name = f"coffer.{module.name}.demo"
+        if module.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def registered_loaders() -> list[str]:
+    discover_loaders()
+    return [entry.name for entry in sorted(_LOADERS.values(), key=lambda e: (e.order, e.name))]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    created: bool
+    email: str
+    password: str
+
+
+def load_demo(db: Database, *, today: date | None = None) -> DemoResult:
+    """Create the demo household unless it exists; all or nothing (one unit of work)."""
+    discover_loaders()
+    with db.unit_of_work() as session:
+        if get_user_by_email(session, DEMO_EMAIL) is not None:
+            return DemoResult(created=False, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        ctx = DemoContext(today=today or date.today())
+        for entry in sorted(_LOADERS.values(), key=lambda e: (e.order, e.name)):
+            entry.load(session, ctx)
+            ctx.act_as_owner(session)
+    return DemoResult(created=True, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+
+
+# --- the foundation: people, household, memberships, a pending invitation -------------
+
+
+def _register(session: Session, person: DemoPerson) -> User:
+    return register_user(session, email=person.email, password=DEMO_PASSWORD, name=person.name)
+
+
+def _join(session: Session, ctx: DemoContext, person: DemoPerson) -> User:
+    """Invite a person by email as the owner, then accept as them: the audit log then
+    tells the story the way it happens in real use."""
+    owner, tenant_id = ctx.require_owner()
+    user = _register(session, person)
+    ctx.act_as_owner(session)
+    invitation = tenancy_service.create_invitation(
+        session, actor_id=owner.id, tenant_id=tenant_id, role=person.role, email=person.email
+    )
+    set_context(session, user_id=user.id)
+    tenancy_service.accept_invitation(session, user=user, token=invitation.token)
+    ctx.people[person.key] = user
+    return user
+
+
+@demo_loader(order=0)
+def load_household(session: Session, ctx: DemoContext) -> None:
+    owner = _register(session, OWNER)
+    if owner.personal_tenant_id is None:
+        raise RuntimeError("registration did not create a personal household")
+    ctx.owner, ctx.tenant_id = owner, owner.personal_tenant_id
+    ctx.people[OWNER.key] = owner
+    ctx.act_as_owner(session)
+    tenancy_service.update_tenant(
+        session,
+        actor_id=owner.id,
+        tenant_id=ctx.tenant_id,
+        name=DEMO_HOUSEHOLD,
+        base_currency="USD",
+        locale="en_US",
+    )
+    _join(session, ctx, PARTNER)
+    _join(session, ctx, ADVISOR)
+    ctx.act_as_owner(session)
+    tenancy_service.create_invitation(
+        session, actor_id=owner.id, tenant_id=ctx.tenant_id, role=INVITEE.role, email=INVITEE.email
+    )
