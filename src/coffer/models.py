@@ -3,6 +3,9 @@
 from coffer.audit.models import AuditEvent
 from coffer.auth.models import RefreshToken, User
 from coffer.db.base import Base
+from coffer.imports.models import *  # noqa: F403 - the import's tables
+from coffer.jobs.models import Job
+from coffer.ledger.models import *  # noqa: F403 - the ledger's tables
 from coffer.tenancy.models import Invitation, Membership, Tenant
 from coffer.web.models import IdempotencyRecord
 
@@ -11,6 +14,7 @@ __all__ = [
     "Base",
     "IdempotencyRecord",
     "Invitation",
+    "Job",
     "Membership",
     "RefreshToken",
     "Tenant",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import DateTime, Text
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -73,3 +74,28 @@ class EncryptedString(TypeDecorator[str]):
             return _Cipher.get().decrypt(value.encode()).decode()
         except InvalidToken as exc:
             raise RuntimeError("stored value cannot be decrypted with the configured keys") from exc
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """An exact decimal (an FX rate, an interest rate) stored as its canonical text.
+
+    SQLite's NUMERIC is a binary float, so a rate like 1.0837123456789 would not survive
+    a round trip; text does on both databases. Not for amounts (those are integer minor
+    units) and not for values the database must sum or compare numerically.
+    """
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValueError(f"an exact, finite Decimal is required, not {value!r}")
+        text = format(value.normalize(), "f")
+        if len(text) > 64:
+            raise ValueError("decimal too long to store exactly")
+        return text
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)

@@ -1,0 +1,1 @@
+"""Bank-file imports: parsing (parsers/), then deduplication, rules and batches."""

@@ -1,0 +1,1 @@
+"""Accounts, transactions, categories, tags, merchants, transfers, splits, FX rates."""

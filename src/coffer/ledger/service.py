@@ -1,0 +1,176 @@
+"""The ledger's business rules, in one place for callers (API, pages, imports, reports).
+
+Every function takes the session first and keyword-only arguments after it, filters by
+tenant through `common.scoped`, raises coffer.errors types naming the field at fault,
+audits every write, and never commits: the caller's unit of work does.
+
+The rules live in focused modules, re-exported here:
+accounts, categories, labels (tags, merchants), transactions, transfers, bulk,
+search (filters, register, saved filters), fx, reconcile, aggregates.
+"""
+
+from __future__ import annotations
+
+from coffer.ledger.accounts import (
+    AccountPatch,
+    balance,
+    balances,
+    close_account,
+    create_account,
+    delete_account,
+    get_account,
+    list_accounts,
+    reopen_account,
+    update_account,
+)
+from coffer.ledger.aggregates import rebuild as rebuild_aggregates
+from coffer.ledger.aggregates import reconcile_aggregates
+from coffer.ledger.bulk import BulkAction, BulkResult, bulk_update
+from coffer.ledger.categories import (
+    DEFAULT_CATEGORIES,
+    CategoryPatch,
+    create_category,
+    delete_category,
+    ensure_default_categories,
+    get_category,
+    list_categories,
+    merge_categories,
+    update_category,
+)
+from coffer.ledger.fx import (
+    Converter,
+    ImportResult,
+    RatePage,
+    add_rate,
+    convert,
+    delete_rate,
+    find_rate,
+    get_rate,
+    import_rates_csv,
+    list_rates,
+    update_rate,
+)
+from coffer.ledger.labels import (
+    create_merchant,
+    create_tag,
+    delete_merchant,
+    delete_tag,
+    find_or_create_merchant,
+    list_merchants,
+    list_tags,
+    normalise_merchant,
+    rename_merchant,
+    tag_usage,
+    update_tag,
+)
+from coffer.ledger.reconcile import (
+    ReconciliationSummary,
+    cancel_reconciliation,
+    finish_reconciliation,
+    get_reconciliation,
+    list_reconciliations,
+    set_cleared,
+    start_reconciliation,
+    update_statement,
+)
+from coffer.ledger.rules import SplitLine
+from coffer.ledger.search import (
+    RegisterPage,
+    TransactionFilter,
+    TransactionPage,
+    create_saved_filter,
+    delete_saved_filter,
+    get_saved_filter,
+    list_saved_filters,
+    register_page,
+    search_transactions,
+    update_saved_filter,
+)
+from coffer.ledger.transactions import (
+    TransactionPatch,
+    delete_transaction,
+    get_transaction,
+    post_transaction,
+    update_transaction,
+)
+from coffer.ledger.transfers import Transfer, create_transfer, delete_transfer, get_transfer
+from coffer.ledger.views import TransactionView, load_views
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "AccountPatch",
+    "BulkAction",
+    "BulkResult",
+    "CategoryPatch",
+    "Converter",
+    "ImportResult",
+    "RatePage",
+    "ReconciliationSummary",
+    "RegisterPage",
+    "SplitLine",
+    "TransactionFilter",
+    "TransactionPage",
+    "TransactionPatch",
+    "TransactionView",
+    "Transfer",
+    "add_rate",
+    "balance",
+    "balances",
+    "bulk_update",
+    "cancel_reconciliation",
+    "close_account",
+    "convert",
+    "create_account",
+    "create_category",
+    "create_merchant",
+    "create_saved_filter",
+    "create_tag",
+    "create_transfer",
+    "delete_account",
+    "delete_category",
+    "delete_merchant",
+    "delete_rate",
+    "delete_saved_filter",
+    "delete_tag",
+    "delete_transaction",
+    "delete_transfer",
+    "ensure_default_categories",
+    "find_or_create_merchant",
+    "find_rate",
+    "finish_reconciliation",
+    "get_account",
+    "get_category",
+    "get_rate",
+    "get_reconciliation",
+    "get_saved_filter",
+    "get_transaction",
+    "get_transfer",
+    "import_rates_csv",
+    "list_accounts",
+    "list_categories",
+    "list_merchants",
+    "list_rates",
+    "list_reconciliations",
+    "list_saved_filters",
+    "list_tags",
+    "load_views",
+    "merge_categories",
+    "normalise_merchant",
+    "post_transaction",
+    "rebuild_aggregates",
+    "reconcile_aggregates",
+    "register_page",
+    "rename_merchant",
+    "reopen_account",
+    "search_transactions",
+    "set_cleared",
+    "start_reconciliation",
+    "tag_usage",
+    "update_account",
+    "update_category",
+    "update_rate",
+    "update_saved_filter",
+    "update_statement",
+    "update_tag",
+    "update_transaction",
+]
