@@ -242,7 +242,7 @@ class TransactionSplit(IdMixin, TenantMixin, Base):
 
     __tablename__ = "transaction_split"
     __table_args__ = (
-        Index("ix_transaction_split_transaction", "tenant_id", "transaction_id"),
+        Index("ix_transaction_split_transaction", "transaction_id"),
         Index("ix_transaction_split_category", "tenant_id", "category_id"),
     )
 
@@ -262,6 +262,7 @@ class TransactionTag(IdMixin, TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "transaction_id", "tag_id"),
         Index("ix_transaction_tag_tag", "tenant_id", "tag_id", "transaction_id"),
+        Index("ix_transaction_tag_transaction", "transaction_id"),
     )
 
     transaction_id: Mapped[uuid.UUID] = mapped_column(

@@ -419,9 +419,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_transaction_split_category", ["tenant_id", "category_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_transaction_split_transaction", ["tenant_id", "transaction_id"], unique=False
-        )
+        # By transaction alone: the cascade of a deleted transaction looks rows up so.
+        batch_op.create_index("ix_transaction_split_transaction", ["transaction_id"], unique=False)
 
     op.create_table(
         "transaction_tag",
@@ -456,6 +455,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_transaction_tag_tag", ["tenant_id", "tag_id", "transaction_id"], unique=False
         )
+        batch_op.create_index("ix_transaction_tag_transaction", ["transaction_id"], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":
         _postgresql_security()
