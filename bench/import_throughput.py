@@ -509,7 +509,7 @@ def bench(backend: str, csv: Path, profile: bool, keep: bool) -> dict[str, Any]:
         if backend == "postgres":
             # What autovacuum does within a minute of a change this large: without
             # statistics the planner may read the account instead of probing the
-            # fingerprint index (docs/performance-import.md).
+            # fingerprint index (docs/performance.md, "Import throughput").
             analyse = create_engine(owner.replace("postgresql://", "postgresql+psycopg://"))
             with analyse.begin() as conn:
                 conn.execute(text("ANALYZE ledger_transaction"))
