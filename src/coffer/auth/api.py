@@ -89,7 +89,7 @@ def logout(access: AccessDep, session: SessionDep, body: LogoutRequest | None = 
 
 
 @router.get("/me", response_model=UserRead)
-def read_me(user: CurrentUser) -> User:
+async def read_me(user: CurrentUser) -> User:
     return user
 
 

@@ -75,7 +75,7 @@ def get_access(
 AccessDep = Annotated[Access, Depends(get_access)]
 
 
-def get_current_user(access: AccessDep) -> User:
+async def get_current_user(access: AccessDep) -> User:
     return access.user
 
 

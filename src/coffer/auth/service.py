@@ -343,12 +343,18 @@ def logout(
 
 def user_for_access_token(session: Session, claims: tokens.AccessClaims) -> User:
     """The active user an access token still speaks for; InvalidToken otherwise."""
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active:
+    # One round trip: the user with the state of the token's refresh family.
+    found = session.execute(
+        select(
+            User, *tokens.family_state(user_id=claims.user_id, family_id=claims.family_id)
+        ).where(User.id == claims.user_id)
+    ).one_or_none()
+    if found is None or not found[0].is_active:
         raise InvalidToken("The access token is not valid.")
+    user, tokens_in_family, revoked_in_family = found
     if tokens.stamp_prefix(user.security_stamp) != claims.stamp:
         raise InvalidToken("The password changed since this token was issued; sign in again.")
-    if not tokens.family_is_active(session, user_id=user.id, family_id=claims.family_id):
+    if not tokens_in_family or revoked_in_family:
         raise InvalidToken("This session has been signed out; sign in again.")
     return user
 

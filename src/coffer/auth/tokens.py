@@ -22,6 +22,7 @@ from typing import Any
 import jwt
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from coffer.auth.errors import InvalidToken
 from coffer.auth.models import RefreshToken, User
@@ -157,6 +158,17 @@ def revoke_all_families(session: Session, *, user_id: uuid.UUID, now: datetime) 
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def family_state(
+    *, user_id: uuid.UUID, family_id: uuid.UUID
+) -> tuple[ScalarSelect[int], ScalarSelect[int]]:
+    """Two scalar subqueries: how many tokens the family has, and how many are revoked;
+    to select beside the user, so one query checks both (see `family_is_active`)."""
+    mine = (RefreshToken.family_id == family_id, RefreshToken.user_id == user_id)
+    total = select(func.count()).where(*mine).scalar_subquery()
+    revoked = select(func.count(RefreshToken.revoked_at)).where(*mine).scalar_subquery()
+    return total, revoked
 
 
 def family_is_active(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID) -> bool:
