@@ -72,7 +72,7 @@ def _invite_link(browser: TestClient, role: str = "member", email: str = "") -> 
 # --- home -----------------------------------------------------------------------------
 
 
-def test_home_is_a_getting_started_page_from_real_data(browser: TestClient) -> None:
+def test_home_is_a_getting_started_page_from_real_data(browser: TestClient, alice: ApiUser) -> None:
     page = browser.get("/", headers=HTML)
     assert page.status_code == 200
     text = _text(page)
@@ -80,7 +80,7 @@ def test_home_is_a_getting_started_page_from_real_data(browser: TestClient) -> N
     assert "Alice Example's household" in text
     assert "USD — US Dollar" in text
     assert "English (United States)" in text
-    assert "2 of 4 done" in text
+    assert "2 of 6 done" in text
     assert "Just you so far." in text
 
     _post(
@@ -90,8 +90,17 @@ def test_home_is_a_getting_started_page_from_real_data(browser: TestClient) -> N
     )
     _invite_link(browser)
     text = _text(browser.get("/", headers=HTML))
-    assert "4 of 4 done" in text
+    assert "4 of 6 done" in text
     assert "EUR — Euro" in text
+
+    # The ledger steps count what the household really has.
+    added = browser.post(
+        "/api/v1/accounts",
+        headers=alice.headers,
+        json={"name": "Checking", "type": "checking", "currency": "EUR"},
+    )
+    assert added.status_code == 201, added.text
+    assert "5 of 6 done" in _text(browser.get("/", headers=HTML))
 
 
 def test_home_needs_sign_in(client: TestClient) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from coffer.auth.deps import SESSION_TENANT, OptionalPageUser, PageUser, safe_next
 from coffer.auth.models import User
 from coffer.errors import CofferError, Conflict, NotFound, ValidationFailed
+from coffer.imports import service as imports
+from coffer.ledger import service as ledger
 from coffer.tenancy import service, settings_pages
 from coffer.tenancy.deps import PageTenant, TenantContext, add_tenant_page_context
 from coffer.tenancy.locales import currency_choices, currency_label, locale_choices, locale_label
@@ -41,8 +43,11 @@ class Step:
     done: bool
 
 
-def _steps(ctx: TenantContext, others: int, pending: int) -> list[Step]:
+def _steps(
+    ctx: TenantContext, others: int, pending: int, *, has_accounts: bool, has_imports: bool
+) -> list[Step]:
     manages = ctx.role.can_manage
+    writes = ctx.role.can_write
     return [
         Step(
             "Create your account",
@@ -76,6 +81,23 @@ def _steps(ctx: TenantContext, others: int, pending: int) -> list[Step]:
             "Invite someone" if manages else "See who is here",
             others > 0 or pending > 0,
         ),
+        Step(
+            "Add your accounts",
+            "Current and savings accounts, cards, cash, loans, and what you own, each "
+            "with its balance on the day you start."
+            + ("" if writes else " A member, admin or owner of the household adds them."),
+            "/accounts/new" if writes else "/accounts",
+            "Add an account" if writes else "See the accounts",
+            has_accounts,
+        ),
+        Step(
+            "Bring in your bank's history",
+            "Download a file from your bank's website (CSV, OFX, QFX, QIF or CAMT.053) "
+            "and import it: Coffer skips what it already has and sorts what it can.",
+            "/imports",
+            "Import a bank file" if writes else "See the imports",
+            has_imports,
+        ),
     ]
 
 
@@ -86,7 +108,11 @@ def home(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse
     if ctx.role.can_manage:
         views = service.list_invitations(session, actor_id=ctx.user.id, tenant_id=ctx.tenant_id)
         pending = sum(v.status is service.InvitationStatus.pending for v in views)
-    steps = _steps(ctx, len(members) - 1, pending)
+    has_accounts = bool(ledger.list_accounts(session, tenant_id=ctx.tenant_id))
+    has_imports = bool(imports.list_batches(session, tenant_id=ctx.tenant_id, limit=1).items)
+    steps = _steps(
+        ctx, len(members) - 1, pending, has_accounts=has_accounts, has_imports=has_imports
+    )
     return render(
         request,
         "tenancy/home.html",
