@@ -1,8 +1,8 @@
 """Imports and jobs: import batches (uploads), saved CSV formats, category rules,
-merchant aliases, the learned categoriser"s state and its marks on transactions, and
+merchant aliases, the learned categoriser's state and its marks on transactions, and
 background jobs; row-level security on PostgreSQL for every one of them.
 
-ledger_transaction.import_batch_id gets no foreign key: rewriting SQLite"s largest table
+ledger_transaction.import_batch_id gets no foreign key: rewriting SQLite's largest table
 to add one would cost every existing installation a long migration, and on PostgreSQL
 the check would add a lookup to every imported row, while no code deletes a batch (only
 the tenant, which takes its transactions with it).
