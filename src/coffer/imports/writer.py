@@ -77,8 +77,16 @@ CLEARED = TransactionStatus.cleared.value
 # sql, rows (or COPY text on PostgreSQL), rows it must write (None: not checked)
 Statement = tuple[str, list[tuple[Any, ...]] | str, int | None]
 COPY_TABLE = "coffer_import_rows"
+ID_CACHE = 100_000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
+
+# SQLite's page cache for the import's connection while it writes, in KiB (the default
+# is 2 MiB). A large import touches the tails of thousands of index runs at once (one
+# per merchant in the merchant index, one per category, ...); with the default cache
+# each of those pages is spilled to the write-ahead log and read back again and again.
+# Restored when the import ends, so the pooled connection goes back as it came.
+SQLITE_IMPORT_CACHE_KIB = 32768
 
 # Rows per INSERT statement: a statement of many rows binds them all, then lets the
 # database work through them without the GIL, while the next chunk is prepared.
@@ -158,7 +166,7 @@ class BatchWriter:
             f"INSERT INTO ledger_transaction ({columns}) SELECT {columns} FROM {COPY_TABLE}"  # noqa: S608
             + conflict
         )
-        self._ids: dict[uuid.UUID, str] = {}
+        self._ids: dict[int, tuple[uuid.UUID, str]] = {}
         self._days: dict[date, tuple[str, date]] = {}
         self.months: dict[tuple[date, uuid.UUID | None], list[int]] = {}
         self._copy_table_made = False
@@ -167,10 +175,17 @@ class BatchWriter:
         self.tagged = 0
 
     def _enc(self, value: uuid.UUID) -> str:
-        found = self._ids.get(value)
-        if found is None:
-            found = self._ids[value] = value.hex
-        return found
+        # Keyed by the object, not its value: hashing a UUID is a Python-level call, and
+        # the same few category, merchant and tag objects come back on every row. The
+        # entry holds the object, so its id cannot be reused while cached.
+        found = self._ids.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        if len(self._ids) >= ID_CACHE:
+            self._ids.clear()
+        hexed = value.hex
+        self._ids[id(value)] = (value, hexed)
+        return hexed
 
     def _day(self, day: date) -> tuple[str, date]:
         found = self._days.get(day)
@@ -354,6 +369,11 @@ class WriteQueue:
     def __init__(self, writer: BatchWriter, session: Session, *, threaded: bool, depth: int = 2):
         self._writer = writer
         self._cursor = raw_cursor(session)
+        self._cache_size: int | None = None
+        if not writer.postgres:
+            # A negative cache_size is in KiB, a positive one in pages: restore as found.
+            self._cache_size = int(self._cursor.execute("PRAGMA cache_size").fetchone()[0])
+            self._cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
         self._error: BaseException | None = None
         self._queue: queue.Queue[list[Statement] | None] = queue.Queue(maxsize=depth)
         self._thread: threading.Thread | None = None
@@ -395,7 +415,7 @@ class WriteQueue:
                 self._thread = None
                 _fast_switching(False)
         finally:
-            self._cursor.close()
+            self._release()
         self._raise()
 
     def abort(self) -> None:
@@ -412,7 +432,16 @@ class WriteQueue:
             self._thread.join()
             self._thread = None
             _fast_switching(False)
-        self._cursor.close()
+        with contextlib.suppress(Exception):  # the error being raised is the one to see
+            self._release()
+
+    def _release(self) -> None:
+        try:
+            if self._cache_size is not None:
+                self._cursor.execute(f"PRAGMA cache_size = {self._cache_size}")
+                self._cache_size = None
+        finally:
+            self._cursor.close()
 
 
 def raw_cursor(session: Session) -> Any:

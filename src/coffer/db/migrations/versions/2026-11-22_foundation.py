@@ -322,7 +322,7 @@ def downgrade() -> None:
         )
         op.execute("DROP TABLE IF EXISTS tenant, user_account CASCADE")
         op.execute(
-            "DROP FUNCTION IF EXISTS coffer_user_tenant_ids, coffer_user_role, coffer_tenant_has_members, coffer_invitation_token, coffer_current_user_id"
+            "DROP FUNCTION IF EXISTS coffer_user_tenant_ids, coffer_writer_tenant_ids, coffer_user_role, coffer_tenant_has_members, coffer_invitation_token, coffer_current_user_id"
         )
         return
     with op.batch_alter_table("membership", schema=None) as batch_op:
