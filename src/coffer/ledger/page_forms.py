@@ -9,11 +9,22 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from babel.dates import format_date
 from babel.numbers import get_decimal_symbol
 
 from coffer.core.money import MoneyError, currencies, parse_amount
 
 Errors = dict[str, str]
+
+
+def sentences(errors: Errors) -> Errors:
+    """Service messages ("must not be empty") as sentences beside their fields."""
+    return {key: message[:1].upper() + message[1:] for key, message in errors.items()}
+
+
+def day_text(value: date, locale: str | None) -> str:
+    """A date as the household's locale writes it, for messages built in Python."""
+    return format_date(value, format="medium", locale=locale or "en_US")
 
 
 def decimal_comma(locale: str | None) -> bool:
