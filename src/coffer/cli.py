@@ -160,6 +160,12 @@ def demo() -> None:
         db.dispose()
     if result.created:
         click.echo("Demo household loaded.")
+    elif result.finished:
+        click.echo(
+            "The demo household was only partly loaded; finished: "
+            + ", ".join(result.finished)
+            + "."
+        )
     else:
         click.echo("The demo household is already loaded; nothing changed.")
     click.echo(f"Demo login: {result.email}  password: {result.password}")

@@ -11,8 +11,17 @@ of work, each getting the session and the DemoContext earlier loaders filled in:
         checking = ledger_service.create_account(session, tenant_id=ctx.tenant_id, ...)
         ctx.shared["checking"] = checking
 
-Loading is idempotent: when the demo owner already exists nothing runs and nothing
-changes. The foundation loader (order 0) creates the people and the household.
+Loading is idempotent: when the demo owner already exists no loader runs. The
+foundation loader (order 0) creates the people and the household. A top-level module
+`coffer/demo_<part>.py` is found the same way (the ledger's part is coffer/demo_ledger.py).
+
+Some work cannot share that unit of work: an import reads through a second connection,
+which sees only committed rows. Such a step is a follow-up, decorated
+`@demo_follow_up(order=...)`: it runs after the loaders commit, in a unit of work of its
+own, and must check first whether its work is done (returning False then, True when
+it did something). Follow-ups run on every load, also when the household exists, so a
+load interrupted between the loaders and a follow-up is finished by the next one and
+reported in `DemoResult.finished`; a load with nothing left to do changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +41,7 @@ from sqlalchemy.orm import Session
 import coffer
 from coffer.auth.models import User
 from coffer.auth.service import get_user_by_email, register_user
+from coffer.config import get_settings
 from coffer.db.session import Database, set_context
 from coffer.tenancy import service as tenancy_service
 from coffer.tenancy.models import Role
@@ -63,6 +74,8 @@ class DemoContext:
     """What the loaders share. The foundation loader sets the owner and household."""
 
     today: date
+    # The data directory (where an import keeps the file it was given).
+    data_dir: Path = field(default_factory=lambda: get_settings().data_dir)
     owner: User | None = None
     tenant_id: uuid.UUID | None = None
     people: dict[str, User] = field(default_factory=dict)
@@ -81,6 +94,8 @@ class DemoContext:
 
 
 DemoLoader = Callable[[Session, DemoContext], None]
+# Returns whether it did anything (False: its work was done already).
+DemoFollowUp = Callable[[Session, DemoContext], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,16 @@ class _Registered:
 
 
 _LOADERS: dict[str, _Registered] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _FollowUp:
+    order: int
+    name: str
+    run: DemoFollowUp
+
+
+_FOLLOW_UPS: dict[str, _FollowUp] = {}
 
 
 def demo_loader(*, order: int) -> Callable[[DemoLoader], DemoLoader]:
@@ -105,12 +130,27 @@ def demo_loader(*, order: int) -> Callable[[DemoLoader], DemoLoader]:
     return register
 
 
+def demo_follow_up(*, order: int) -> Callable[[DemoFollowUp], DemoFollowUp]:
+    """Register a follow-up (see the module's docstring); lower orders run first."""
+
+    def register(run: DemoFollowUp) -> DemoFollowUp:
+        name = f"{run.__module__}.{run.__qualname__}"
+        _FOLLOW_UPS[name] = _FollowUp(order, name, run)
+        return run
+
+    return register
+
+
 def discover_loaders() -> None:
-    """Import every `coffer.<package>.demo` module, so their loaders register."""
+    """Import every `coffer.<package>.demo` and `coffer.demo_<part>` module, so their
+    loaders register."""
     for module in pkgutil.iter_modules(coffer.__path__):
-        name = f"coffer.{module.name}.demo"
-        if module.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+        if module.ispkg:
+            name = f"coffer.{module.name}.demo"
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        elif module.name.startswith("demo_"):
+            importlib.import_module(f"coffer.{module.name}")
 
 
 def registered_loaders() -> list[str]:
@@ -118,24 +158,49 @@ def registered_loaders() -> list[str]:
     return [entry.name for entry in sorted(_LOADERS.values(), key=lambda e: (e.order, e.name))]
 
 
+def registered_follow_ups() -> list[str]:
+    discover_loaders()
+    return [e.name for e in sorted(_FOLLOW_UPS.values(), key=lambda e: (e.order, e.name))]
+
+
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     created: bool
     email: str
     password: str
+    # Follow-ups an earlier, interrupted load had left undone and this one finished.
+    finished: tuple[str, ...] = ()
 
 
-def load_demo(db: Database, *, today: date | None = None) -> DemoResult:
-    """Create the demo household unless it exists; all or nothing (one unit of work)."""
+def load_demo(
+    db: Database, *, today: date | None = None, data_dir: Path | None = None
+) -> DemoResult:
+    """Create the demo household unless it exists (the loaders: one unit of work, all or
+    nothing), then run the follow-ups that are not done yet (one unit of work each)."""
     discover_loaders()
+    ctx = DemoContext(today=today or date.today())
+    if data_dir is not None:
+        ctx.data_dir = data_dir
+    created = False
     with db.unit_of_work() as session:
-        if get_user_by_email(session, DEMO_EMAIL) is not None:
-            return DemoResult(created=False, email=DEMO_EMAIL, password=DEMO_PASSWORD)
-        ctx = DemoContext(today=today or date.today())
-        for entry in sorted(_LOADERS.values(), key=lambda e: (e.order, e.name)):
-            entry.load(session, ctx)
+        if get_user_by_email(session, DEMO_EMAIL) is None:
+            for entry in sorted(_LOADERS.values(), key=lambda e: (e.order, e.name)):
+                entry.load(session, ctx)
+                ctx.act_as_owner(session)
+            created = True
+    finished: list[str] = []
+    for follow_up in sorted(_FOLLOW_UPS.values(), key=lambda e: (e.order, e.name)):
+        with db.unit_of_work() as session:
+            owner = get_user_by_email(session, DEMO_EMAIL)
+            if owner is None or owner.personal_tenant_id is None:
+                break
+            ctx.owner, ctx.tenant_id = owner, owner.personal_tenant_id
             ctx.act_as_owner(session)
-    return DemoResult(created=True, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+            if follow_up.run(session, ctx) and not created:
+                finished.append(follow_up.name)
+    return DemoResult(
+        created=created, email=DEMO_EMAIL, password=DEMO_PASSWORD, finished=tuple(finished)
+    )
 
 
 # --- the foundation: people, household, memberships, a pending invitation -------------
