@@ -187,6 +187,5 @@ def new_id() -> str:
 
 
 @pytest.fixture
-def no_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COFFER_REDIS_URL", raising=False)
-    return

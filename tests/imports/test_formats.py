@@ -99,7 +99,7 @@ def test_file_categories_match_household_categories_by_name(home: Household) -> 
 def test_saved_formats_and_presets(home: Household) -> None:
     client, h = home.client, home.headers
     listed = home.ok(client.get("/api/v1/import-formats", headers=h), 200)
-    assert {p["name"] for p in listed["presets"]} == {"firefly", "actual", "ynab", "mint"}
+    assert {p["name"] for p in listed["presets"]} == {"firefly", "actual", "ynab", "mint", "coffer"}
     mapping = {"date_column": "When", "amount_column": "Sum", "payee_column": "Who"}
     saved = home.ok(
         client.post(
