@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from coffer.db.session import normalise_url
 from coffer.errors import RuleViolation, ValidationFailed
+from coffer.imports import rules
 from coffer.ledger import service
 from coffer.ledger.errors import MissingRate
-from coffer.ledger.models import AccountType, CategoryKind
+from coffer.ledger.models import AccountType, CategoryKind, Merchant
 from coffer.ledger.service import SplitLine, TransactionFilter
 from tests.ledger.conftest import Book
 
@@ -151,6 +154,17 @@ def test_merge_moves_transactions_splits_children_and_aggregates(book: Book) -> 
         food_cafes = service.create_category(
             s, **book.scope, name="cafes", kind=CategoryKind.expense, parent_id=food.id
         )
+    with book.uow() as s:
+        rule_ids = [
+            rules.create_rule(
+                s,
+                **book.scope,
+                name=name,
+                conditions=[{"field": "payee", "op": "contains", "value": name}],
+                actions={"category_id": str(category.id), "memo": name},
+            ).id
+            for name, category in (("diner", dining), ("espresso", cafes), ("shop", food))
+        ]
     plain = book.post(account.id, "-10", category_id=dining.id)
     in_child = book.post(account.id, "-3", category_id=cafes.id)
     book.post(
@@ -176,11 +190,21 @@ def test_merge_moves_transactions_splits_children_and_aggregates(book: Book) -> 
         assert len(found.items) == 3
         names = {c.name for c in service.list_categories(s, tenant_id=book.tenant_id)}
         assert names == {"Food", "cafes"}
+        # Rules follow their categories; their other actions stay as they were.
+        stored = [rules.get_rule(s, tenant_id=book.tenant_id, rule_id=i) for i in rule_ids]
+        assert [r.actions for r in stored] == [
+            {"category_id": str(food.id), "memo": "diner"},
+            {"category_id": str(food_cafes.id), "memo": "espresso"},
+            {"category_id": str(food.id), "memo": "shop"},
+        ]
+    moved = [e for e in book.events() if e.action == "rule.updated"]
+    assert {e.entity_id for e in moved} == {str(i) for i in rule_ids[:2]}
     merged = [e for e in book.events() if e.action == "category.merged"]
     assert merged[-1].new_values
     # Its own transaction plus the one of the child merged into its twin; one split line.
     assert merged[-1].new_values["transactions"] == 2
     assert merged[-1].new_values["split_lines"] == 1
+    assert merged[-1].new_values["rules"] == 2
     book.check_aggregates()
 
 
@@ -220,6 +244,33 @@ def test_delete_without_reassignment_uncategorises(book: Book) -> None:
 )
 def test_normalise_merchant(payee: str, merchant: str | None) -> None:
     assert service.normalise_merchant(payee) == merchant
+
+
+def test_a_new_payee_brings_its_merchant_unless_one_was_chosen(book: Book) -> None:
+    account = book.account()
+    derived = book.post(account.id, "-4", payee="POS STARBUCKS #1234")
+    chosen = book.post(account.id, "-4", payee="POS STARBUCKS #1234", merchant="Coffee")
+
+    def merchant_of(s: Any, txn_id: uuid.UUID) -> str | None:
+        txn = service.get_transaction(s, tenant_id=book.tenant_id, transaction_id=txn_id)
+        found = s.get(Merchant, txn.merchant_id) if txn.merchant_id else None
+        return found.name if found else None
+
+    with book.uow() as s:
+        assert merchant_of(s, derived) == "Starbucks"
+        for txn_id in (derived, chosen):
+            service.update_transaction(
+                s, **book.scope, transaction_id=txn_id, values={"payee": "PAYPAL *Spotify"}
+            )
+    with book.uow() as s:
+        assert merchant_of(s, derived) == "Spotify"
+        assert merchant_of(s, chosen) == "Coffee"
+        service.update_transaction(s, **book.scope, transaction_id=derived, values={"payee": "123"})
+    with book.uow() as s:
+        assert merchant_of(s, derived) is None
+    changed = [e for e in book.events(derived) if e.action == "transaction.updated"]
+    assert changed
+    assert "merchant" in str(changed[0].new_values)
 
 
 def test_tags_are_unique_regardless_of_case_and_deleting_untags(book: Book) -> None:

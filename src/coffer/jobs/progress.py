@@ -103,12 +103,14 @@ class Throttled:
         self._job_id = job_id
         self.total = total
         self._interval = interval
-        self._last = 0.0
+        # None until the first report, which always goes through (monotonic time starts
+        # at an arbitrary point, possibly less than `interval` ago).
+        self._last: float | None = None
         store.set(job_id, 0, total)
 
     def __call__(self, done: int) -> None:
         now = time.monotonic()
-        if now - self._last >= self._interval:
+        if self._last is None or now - self._last >= self._interval:
             self._last = now
             total = self.total
             if total is not None and done > total:

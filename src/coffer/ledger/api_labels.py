@@ -91,7 +91,7 @@ def update_category(
     "/categories/{category_id}/merge",
     response_model=CategoryRead,
     tags=["categories"],
-    summary="Fold this category into another (transactions, splits, subcategories)",
+    summary="Fold this category into another (transactions, splits, subcategories, rules)",
 )
 def merge_category(
     category_id: uuid.UUID, body: CategoryMerge, session: SessionDep, context: WritableTenant

@@ -1,7 +1,7 @@
 """Categories: income and expense, two levels (a top-level category and its children).
 
-Merging moves every transaction, split line, child and aggregate of one category into
-another; deleting either reassigns the same way or leaves the transactions
+Merging moves every transaction, split line, child, aggregate and rule of one category
+into another; deleting either reassigns the same way or leaves the transactions
 uncategorised. A new household starts with `DEFAULT_CATEGORIES`.
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from coffer.audit.service import changes, record
 from coffer.db.base import new_id
 from coffer.errors import RuleViolation, field_error
+from coffer.imports.models import Rule
 from coffer.ledger import aggregates
 from coffer.ledger.common import get_or_404, required_name, rowcount, scoped
 from coffer.ledger.models import (
@@ -319,10 +320,41 @@ def _move_rows(
     return {"transactions": moved_txns, "split_lines": moved_lines}
 
 
+def _repoint_rules(
+    session: Session,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    source_id: uuid.UUID,
+    target_id: uuid.UUID,
+) -> int:
+    """Rules that set `source` set `target` from now on; each change audited."""
+    moved = 0
+    for rule in session.scalars(select(Rule).where(Rule.tenant_id == tenant_id)):
+        if (rule.actions or {}).get("category_id") != str(source_id):
+            continue
+        rule.actions = {**rule.actions, "category_id": str(target_id)}
+        record(
+            session,
+            action="rule.updated",
+            actor_id=actor_id,
+            tenant_id=tenant_id,
+            entity_type="rule",
+            entity_id=rule.id,
+            old={"actions.category_id": str(source_id)},
+            new={"actions.category_id": str(target_id), "reason": "category merged"},
+        )
+        moved += 1
+    return moved
+
+
 def _merge(
-    session: Session, tenant_id: uuid.UUID, source: Category, target: Category
+    session: Session,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    source: Category,
+    target: Category,
 ) -> dict[str, int]:
-    counts = {"transactions": 0, "split_lines": 0, "subcategories": 0}
+    counts = {"transactions": 0, "split_lines": 0, "subcategories": 0, "rules": 0}
     children = _children(session, tenant_id, source.id)
     if children and target.parent_id is not None:
         raise RuleViolation(
@@ -331,7 +363,7 @@ def _merge(
     for child in children:
         twin = _sibling_exists(session, tenant_id, child.name, target.id)
         if twin is not None:
-            for key, value in _merge(session, tenant_id, child, twin).items():
+            for key, value in _merge(session, tenant_id, actor_id, child, twin).items():
                 counts[key] += value
         else:
             child.parent_id = target.id
@@ -340,6 +372,7 @@ def _merge(
     session.flush()
     for key, value in _move_rows(session, tenant_id, source.id, target.id).items():
         counts[key] += value
+    counts["rules"] += _repoint_rules(session, tenant_id, actor_id, source.id, target.id)
     session.delete(source)
     session.flush()
     return counts
@@ -367,7 +400,7 @@ def merge_categories(
     target = get_or_404(session, Category, tenant_id=tenant_id, id=target_id, field="target_id")
     _check_merge(source, target, "target_id")
     old = snapshot(source)
-    counts = _merge(session, tenant_id, source, target)
+    counts = _merge(session, tenant_id, actor_id, source, target)
     record(
         session,
         action="category.merged",
@@ -397,7 +430,7 @@ def delete_category(
             session, Category, tenant_id=tenant_id, id=reassign_to, field="reassign_to"
         )
         _check_merge(category, target, "reassign_to")
-        counts = _merge(session, tenant_id, category, target)
+        counts = _merge(session, tenant_id, actor_id, category, target)
         new: dict[str, Any] = {"reassigned_to": target.id, **counts}
     else:
         if _children(session, tenant_id, category.id):

@@ -357,6 +357,30 @@ def _locked_change(
     )
 
 
+def _follow_payee(
+    session: Session,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    txn: LedgerTransaction,
+    old_payee: str | None,
+) -> None:
+    """A new payee brings its own merchant, unless the merchant was chosen rather than
+    derived: one that is not what the old payee's text gives (set by hand, by a rule or
+    an alias) stays."""
+    if txn.payee == old_payee:
+        return
+    current = session.get(Merchant, txn.merchant_id) if txn.merchant_id is not None else None
+    derived_before = normalise_merchant(old_payee)
+    if current is not None and (derived_before is None or current.key != derived_before.casefold()):
+        return
+    name = normalise_merchant(txn.payee)
+    txn.merchant_id = (
+        None
+        if name is None
+        else find_or_create_merchant(session, tenant_id=tenant_id, name=name, actor_id=actor_id).id
+    )
+
+
 def update_transaction(
     session: Session,
     *,
@@ -409,7 +433,10 @@ def update_transaction(
     if "notes" in values:
         txn.notes = clean_text(values["notes"], field="notes")
     if "payee" in values:
+        old_payee = txn.payee
         txn.payee = clean_text(values["payee"], field="payee", max_length=PAYEE_MAX)
+        if "merchant_id" not in values and "merchant" not in values:
+            _follow_payee(session, tenant_id, actor_id, txn, old_payee)
     if "merchant_id" in values or "merchant" in values:
         txn.merchant_id = _merchant_id(
             session,
