@@ -27,14 +27,32 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Connections kept open, and as many more allowed for a moment. The request middleware
+# admits (kept + extra) / 2 requests at once (a request may hold two connections), so
+# with kept == extra every admitted request finds a kept connection: none is opened and
+# closed per request, which on SQLite also means its PRAGMAs (web/middleware.py).
+SQLITE_POOL = {"pool_size": 8, "max_overflow": 8}
+POSTGRES_POOL = {"pool_size": 15, "max_overflow": 15}
+
+
+def _in_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (
+        ":memory:" in url
+        or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
+        or "mode=memory" in url
+    )
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        if "poolclass" not in kwargs and not _in_memory(url):
+            kwargs = {**SQLITE_POOL, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
     if "poolclass" not in kwargs:
-        kwargs = {"pool_size": 10, "max_overflow": 20, **kwargs}
+        kwargs = {**POSTGRES_POOL, **kwargs}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
