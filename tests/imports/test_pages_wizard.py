@@ -407,3 +407,44 @@ def test_long_previews_page_and_show_where_categories_come_from(signed_in: House
     assert "Rows 51–60 of 60" in second
     assert "Shop 55" in second
     assert "Shop 55" not in first
+
+
+def test_an_import_with_reconciled_rows_is_not_offered_for_undo(signed_in: Household) -> None:
+    home, client = signed_in, signed_in.client
+    account = home.account("Everyday", "USD")
+    rows = [("2024-01-02", "Coffee", "-3.50"), ("2024-01-03", "Tea", "-2.50")]
+    locked = home.import_file(csv_bytes(rows), "jan.csv", account)["id"]
+    free = home.import_file(csv_bytes([("2024-02-02", "Cake", "-4.00")]), "feb.csv", account)["id"]
+    january = [t for t in home.transactions(account) if t["posted_on"].startswith("2024-01")]
+    assert len(january) == 2
+    api = f"/api/v1/accounts/{account}/reconciliations"
+    recon = home.ok(
+        client.post(
+            api,
+            headers=home.headers,
+            json={"statement_on": "2024-01-31", "statement_balance": "-6.00"},
+        ),
+        201,
+    )
+    home.ok(
+        client.post(
+            f"{api}/{recon['id']}/toggle",
+            headers=home.headers,
+            json={"transaction_ids": [t["id"] for t in january]},
+        )
+    )
+    home.ok(client.post(f"{api}/{recon['id']}/finish", headers=home.headers))
+
+    listing = text(client.get("/imports", headers=HTML))
+    assert f"/imports/{free}/undo" in listing
+    assert f"/imports/{locked}/undo" not in listing
+    result = text(client.get(f"/imports/{locked}", headers=HTML))
+    assert "Undo this import" not in result
+    assert "2 transactions of this import have been reconciled since" in result
+    confirm = text(client.get(f"/imports/{locked}/undo", headers=HTML))
+    assert "cannot be undone now" in confirm
+    assert f'action="/imports/{locked}/undo"' not in confirm
+    refused = post_form(client, f"/imports/{locked}/undo")
+    assert refused.status_code == 422
+    assert "reconciled since" in refused.text
+    assert len(home.transactions(account)) == 3

@@ -8,6 +8,9 @@ would be left alone).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -27,24 +30,48 @@ def _batch_rows(batch: ImportBatch) -> list[object]:
     return [txn.tenant_id == batch.tenant_id, txn.import_batch_id == batch.id]
 
 
-def check_undoable(session: Session, batch: ImportBatch) -> None:
+def undo_blockers(
+    session: Session, *, tenant_id: uuid.UUID, batch_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Why each of these batches cannot be undone now; batches that can are left out."""
+    if not batch_ids:
+        return {}
     txn = LedgerTransaction
-    reconciled, transfers = session.execute(
+    rows = session.execute(
         select(
+            txn.import_batch_id,
             func.count().filter(txn.status == TransactionStatus.reconciled.value),
             func.count().filter(txn.transfer_group_id.is_not(None)),
-        ).where(*_batch_rows(batch))  # type: ignore[arg-type]
-    ).one()
-    if reconciled:
-        raise UndoRefused(
-            f"{reconciled} transactions of this import have been reconciled since; "
-            "unlock them before undoing the import."
         )
-    if transfers:
-        raise UndoRefused(
-            f"{transfers} transactions of this import are now part of transfers; "
-            "remove those transfers before undoing the import."
+        .where(txn.tenant_id == tenant_id, txn.import_batch_id.in_(list(batch_ids)))
+        .where(
+            (txn.status == TransactionStatus.reconciled.value) | txn.transfer_group_id.is_not(None)
         )
+        .group_by(txn.import_batch_id)
+    ).all()
+    reasons: dict[uuid.UUID, str] = {}
+    for batch_id, reconciled, transfers in rows:
+        if batch_id is None:  # not selected by the filter; keeps the type exact
+            continue
+        if reconciled:
+            reasons[batch_id] = (
+                f"{reconciled} {'transaction' if reconciled == 1 else 'transactions'} of this "
+                f"import {'has' if reconciled == 1 else 'have'} been reconciled since; "
+                "unlock them before undoing the import."
+            )
+        elif transfers:
+            reasons[batch_id] = (
+                f"{transfers} {'transaction' if transfers == 1 else 'transactions'} of this "
+                f"import {'is' if transfers == 1 else 'are'} now part of transfers; "
+                "remove those transfers before undoing the import."
+            )
+    return reasons
+
+
+def check_undoable(session: Session, batch: ImportBatch) -> None:
+    reason = undo_blockers(session, tenant_id=batch.tenant_id, batch_ids=[batch.id]).get(batch.id)
+    if reason is not None:
+        raise UndoRefused(reason)
 
 
 def delete_batch_rows(session: Session, batch: ImportBatch) -> int:

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from coffer.errors import CofferError, NotFound, ValidationFailed
-from coffer.imports import api_config, formats, service
+from coffer.imports import api_config, batch_undo, formats, service
 from coffer.imports.api import HARD_UPLOAD_CAP, _preview_read
 from coffer.imports.limits import ImportLimits
 from coffer.imports.models import BatchStatus, ImportBatch
@@ -178,12 +178,16 @@ def list_imports(
 ) -> HTMLResponse:
     page = service.list_batches(session, tenant_id=ctx.tenant_id, limit=LIST_PAGE, cursor=cursor)
     accounts = {a.id: a for a in ledger.list_accounts(session, tenant_id=ctx.tenant_id)}
+    committed = [b.id for b in page.items if b.status == BatchStatus.committed.value]
     return render(
         request,
         "imports/wizard/list.html",
         _base(
             ctx,
             batches=page.items,
+            undo_blocked=batch_undo.undo_blockers(
+                session, tenant_id=ctx.tenant_id, batch_ids=committed
+            ),
             next_cursor=page.next_cursor,
             first_page=cursor is None,
             accounts=accounts,
@@ -750,8 +754,17 @@ def show(
     context.update(
         unmatched=result.get("unmatched_categories") or {},
         statement=result.get("statement"),
+        undo_blocked=_undo_blocked(session, ctx, batch),
     )
     return render(request, "imports/wizard/result.html", context)
+
+
+def _undo_blocked(session: Session, ctx: TenantContext, batch: ImportBatch) -> str | None:
+    """Why this committed batch cannot be undone now, or None."""
+    if batch.status != BatchStatus.committed.value:
+        return None
+    found = batch_undo.undo_blockers(session, tenant_id=ctx.tenant_id, batch_ids=[batch.id])
+    return found.get(batch.id)
 
 
 @router.get("/imports/{batch_id}/progress", response_class=HTMLResponse)
@@ -781,6 +794,7 @@ def _undo_page(
     batch: ImportBatch,
     refusal: CofferError | None = None,
 ) -> HTMLResponse:
+    blocked = None if refusal else _undo_blocked(session, ctx, batch)
     return render(
         request,
         "imports/wizard/undo.html",
@@ -788,7 +802,7 @@ def _undo_page(
             ctx,
             batch=batch,
             account=_account_or_none(session, ctx, batch.account_id),
-            refusal=refusal.detail if refusal else None,
+            refusal=refusal.detail if refusal else blocked,
         ),
         status_code=refusal.status if refusal else 200,
     )
