@@ -13,12 +13,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from coffer import __version__, cli
+from coffer import __version__, cli, demo_ledger
 from coffer.audit.models import AuditEvent
 from coffer.auth.models import User
 from coffer.config import get_settings
 from coffer.db.types import EncryptedString, configure_encryption
 from coffer.demo import DEMO_EMAIL, DEMO_HOUSEHOLD, DEMO_PASSWORD
+from coffer.imports import service as import_service
 from coffer.tenancy.models import Invitation, Membership, Tenant
 
 PASSWORD = "plum-orchard-lighthouse"
@@ -213,6 +214,33 @@ def test_serve_migrates_loads_the_demo_once_and_prints_the_login(
     assert calls[0]["factory"] is True
     assert calls[0]["proxy_headers"] is False
     assert calls[0]["access_log"] is False
+
+
+def test_serve_finishes_a_demo_whose_first_load_was_interrupted(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *_app, **_kwargs: None)
+    monkeypatch.setenv("COFFER_DEMO_ON_FIRST_RUN", "true")
+    real_commit = import_service.request_commit
+
+    def failing_commit(session: Session, **kwargs: Any) -> Any:
+        batch = import_service.get_batch(
+            session, tenant_id=kwargs["tenant_id"], batch_id=kwargs["batch_id"]
+        )
+        if batch.filename == demo_ledger.STATEMENT_FILE:
+            raise RuntimeError("the power went out")
+        return real_commit(session, **kwargs)
+
+    monkeypatch.setattr(import_service, "request_commit", failing_commit)
+    interrupted = run("serve", "--port", "8124")
+    assert interrupted.exit_code != 0
+    monkeypatch.setattr(import_service, "request_commit", real_commit)
+
+    finished = run("serve", "--port", "8124")
+    assert finished.exit_code == 0, finished.output
+    assert "Demo (finished loading just now)" in finished.output
+    again = run("serve", "--port", "8124")
+    assert "Demo (available)" in again.output
 
 
 def test_serve_without_demo_and_behind_a_trusted_proxy(

@@ -261,21 +261,29 @@ def serve(host: str, port: int, workers: int, no_demo: bool) -> None:
 
 
 def _first_run_demo(settings: Settings, *, load: bool) -> DemoResult | None:
-    """Load the demo into a database without any user. Returns the demo login to print,
-    and only while its documented password still opens the demo account."""
+    """Load the demo into a database without any user, or finish a demo whose first
+    load was interrupted (its follow-ups check first whether their work is done).
+    Returns the demo login to print, and only while its documented password still
+    opens the demo account."""
     db = _database(settings)
+    finished: tuple[str, ...] = ()
     try:
         with db.unit_of_work() as session:
             has_users = bool(session.scalar(select(exists().where(User.id.is_not(None)))))
+            has_demo = get_user_by_email(session, DEMO_EMAIL) is not None
         if load and not has_users:
             return load_demo(db)
+        if load and has_demo:
+            finished = load_demo(db).finished
         with db.unit_of_work() as session:
             demo_user = get_user_by_email(session, DEMO_EMAIL)
             password_hash = demo_user.password_hash if demo_user else None
     finally:
         db.dispose()
     if password_hash and verify_password(password_hash, DEMO_PASSWORD):
-        return DemoResult(created=False, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        return DemoResult(
+            created=False, email=DEMO_EMAIL, password=DEMO_PASSWORD, finished=finished
+        )
     return None
 
 
@@ -303,7 +311,13 @@ def _announce(host: str, port: int, workers: int, demo_login: DemoResult | None)
     if workers > 1:
         click.echo(f"  Workers:     {workers}")
     if demo_login is not None:
-        state = "loaded just now" if demo_login.created else "available"
+        state = (
+            "loaded just now"
+            if demo_login.created
+            else "finished loading just now"
+            if demo_login.finished
+            else "available"
+        )
         click.echo(f"  Demo ({state}): {demo_login.email}  password: {demo_login.password}")
     click.echo("  Stop with Ctrl+C.")
     click.echo("")

@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coffer.core.money import from_minor
@@ -981,9 +982,14 @@ def _plan_of(session: Session, ctx: DemoContext) -> LedgerPlan | None:
 
 
 def _imported(session: Session, tenant_id: uuid.UUID, filename: str) -> bool:
-    """Whether a file of this name was ever imported (or undone) in the household."""
-    page = import_service.list_batches(session, tenant_id=tenant_id, limit=100)
-    return any(batch.filename == filename for batch in page.items)
+    """Whether a file of this name was ever uploaded (imported, undone or not yet
+    committed) in the household, however many imports came after it."""
+    found = session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.tenant_id == tenant_id, ImportBatch.filename == filename)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _import(
@@ -1062,9 +1068,11 @@ def _reconcile(session: Session, ctx: DemoContext, account: Account, days: list[
 
 def _history(session: Session, ctx: DemoContext, key: str) -> bool:
     _, tenant_id = ctx.require_owner()
+    if _imported(session, tenant_id, HISTORY_FILES[key]):
+        return False  # checked first: it is all a finished demo's load costs
     account = _account(session, tenant_id, key)
     plan = _plan_of(session, ctx)
-    if account is None or plan is None or _imported(session, tenant_id, HISTORY_FILES[key]):
+    if account is None or plan is None:
         return False
     content = history_csv(key, plan.history[key])
     _import(session, ctx, account, HISTORY_FILES[key], content, preset="actual")
@@ -1086,9 +1094,11 @@ def import_card_history(session: Session, ctx: DemoContext) -> bool:
 def import_card_statement(session: Session, ctx: DemoContext) -> bool:
     """Last month's card transactions from the bank's CSV, left committed (undoable)."""
     _, tenant_id = ctx.require_owner()
+    if _imported(session, tenant_id, STATEMENT_FILE):
+        return False
     account = _account(session, tenant_id, "card")
     plan = _plan_of(session, ctx)
-    if account is None or plan is None or _imported(session, tenant_id, STATEMENT_FILE):
+    if account is None or plan is None:
         return False
     content = statement_csv(plan.statement)
     _import(session, ctx, account, STATEMENT_FILE, content, import_format=IMPORT_FORMAT)
