@@ -409,6 +409,73 @@ def test_refused_merchant_forms_write_nothing(browser: TestClient, api: Api) -> 
     assert api.get("/merchant-aliases") == []
 
 
+def test_merging_merchants_asks_first_then_moves_transactions_and_aliases(
+    browser: TestClient, api: Api
+) -> None:
+    account = api.account()
+    first = api.txn(account, "-4.20", "POS STARBUCKS #1234")
+    second = api.txn(account, "-3.10", "Coffee Republic")
+    merchants = {m["name"]: m["id"] for m in api.get("/merchants")}
+    starbucks, republic = merchants["Starbucks"], merchants["Coffee Republic"]
+    api.post("/merchant-aliases", {"pattern": "SBUX", "match": "contains", "merchant": "Starbucks"})
+
+    unknown = post_form(browser, f"/merchants/{starbucks}/merge", {"target": "Nobody"})
+    assert unknown.status_code == 422
+    assert "no merchant of this name" in text(unknown)
+    itself = post_form(browser, f"/merchants/{starbucks}/merge", {"target": "starbucks"})
+    assert itself.status_code == 422
+    assert "choose a different merchant" in text(itself)
+
+    asked = post_form(browser, f"/merchants/{starbucks}/merge", {"target": "coffee republic"})
+    assert asked.status_code == 200
+    question = text(asked)
+    assert "Merge Starbucks into Coffee Republic?" in question
+    assert "1 transaction and 1 alias move to Coffee Republic" in question
+    assert {m["id"] for m in api.get("/merchants")} == {starbucks, republic}  # nothing yet
+
+    done = post_form(
+        browser,
+        f"/merchants/{starbucks}/merge",
+        {"target": "Coffee Republic", "confirm": "yes"},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/merchants/{republic}"
+    assert [m["id"] for m in api.get("/merchants")] == [republic]
+    for txn in (first, second):
+        assert api.get(f"/transactions/{txn}")["merchant_id"] == republic
+    aliases = {(a["pattern"], a["match"], a["merchant_id"]) for a in api.get("/merchant-aliases")}
+    assert aliases == {("SBUX", "contains", republic), ("Starbucks", "contains", republic)}
+    assert "Starbucks is merged into Coffee Republic: 1 transaction moved." in page(
+        browser, f"/merchants/{republic}"
+    )
+
+
+def test_merchant_merge_through_the_api(client: TestClient, api: Api, alice: ApiUser) -> None:
+    account = api.account()
+    txn = api.txn(account, "-9.99", "Netflix.com")
+    api.txn(account, "-9.99", "NETFLIX")
+    merchants = {m["name"]: m["id"] for m in api.get("/merchants")}
+    source, target = merchants["Netflix.com"], merchants["Netflix"]
+    merged = api.post(f"/merchants/{source}/merge", {"target_id": target})
+    assert merged == {
+        "merchant": {"id": target, "name": "Netflix"},
+        "transactions": 1,
+        "aliases": 0,
+        "new_alias": "Netflix.com",
+    }
+    assert api.get(f"/transactions/{txn}")["merchant_id"] == target
+    # Gone now: merging it again is a 404, and merging into itself a 422.
+    gone = client.post(
+        f"/api/v1/merchants/{source}/merge", headers=alice.headers, json={"target_id": target}
+    )
+    assert gone.status_code == 404
+    same = client.post(
+        f"/api/v1/merchants/{target}/merge", headers=alice.headers, json={"target_id": target}
+    )
+    assert same.status_code == 422
+    assert same.json()["errors"][0]["field"] == "target_id"
+
+
 # --- who may do what -------------------------------------------------------------------
 
 

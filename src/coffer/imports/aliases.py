@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,9 @@ from coffer.errors import NotFound, field_error
 from coffer.imports.models import AliasMatch, MerchantAlias
 from coffer.imports.rules_engine import regex_problem
 from coffer.ledger import service as ledger
-from coffer.ledger.models import Merchant
+from coffer.ledger.common import get_or_404, rowcount
+from coffer.ledger.labels import merchant_snapshot
+from coffer.ledger.models import LedgerTransaction, Merchant
 
 PATTERN_MAX = 200
 MAX_ALIASES = 2000
@@ -172,3 +175,100 @@ def merchant_names(
             )
         ).all()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    target: Merchant
+    transactions: int
+    aliases: int
+    # The alias that sends the merged merchant's payees to the target from now on;
+    # None when one like it existed or the household has as many aliases as allowed.
+    new_alias: MerchantAlias | None
+
+
+def merge_merchants(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    source_id: uuid.UUID,
+    target_id: uuid.UUID,
+) -> MergeResult:
+    """Fold `source` into `target`: its transactions and aliases move, it is deleted.
+
+    Without more, the next import would bring `source` back: a payee is named by its
+    normalised text ("POS STARBUCKS #12" gives "Starbucks"), and no merchant of that
+    name would exist any more. So the merge also adds the alias "payee contains
+    <source's name>" for `target`, which imports consult before naming a merchant.
+    """
+    source = get_or_404(session, Merchant, tenant_id=tenant_id, id=source_id)
+    target = get_or_404(session, Merchant, tenant_id=tenant_id, id=target_id, field="target_id")
+    if source.id == target.id:
+        raise field_error("target_id", "choose a different merchant")
+    txn = LedgerTransaction
+    moved = rowcount(
+        session.execute(
+            update(txn)
+            .where(txn.tenant_id == tenant_id, txn.merchant_id == source.id)
+            .values(merchant_id=target.id)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
+    aliases = rowcount(
+        session.execute(
+            update(MerchantAlias)
+            .where(MerchantAlias.tenant_id == tenant_id, MerchantAlias.merchant_id == source.id)
+            .values(merchant_id=target.id)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
+    new_alias = _follow_alias(session, tenant_id, source.name, target.id)
+    record(
+        session,
+        action="merchant.merged",
+        actor_id=actor_id,
+        tenant_id=tenant_id,
+        entity_type="merchant",
+        entity_id=source.id,
+        old=merchant_snapshot(source),
+        new={
+            "merged_into": target.id,
+            "transactions": moved,
+            "aliases": aliases,
+            "new_alias": new_alias.pattern if new_alias else None,
+        },
+    )
+    if new_alias is not None:
+        _audit(session, "merchant_alias.created", actor_id, new_alias, new=_snapshot(new_alias))
+    session.delete(source)
+    session.flush()
+    return MergeResult(target, moved, aliases, new_alias)
+
+
+def _follow_alias(
+    session: Session, tenant_id: uuid.UUID, name: str, target_id: uuid.UUID
+) -> MerchantAlias | None:
+    pattern = name.strip()[:PATTERN_MAX]
+    existing = session.scalar(
+        select(func.count())
+        .select_from(MerchantAlias)
+        .where(
+            MerchantAlias.tenant_id == tenant_id,
+            MerchantAlias.match == AliasMatch.contains.value,
+            func.lower(MerchantAlias.pattern) == pattern.lower(),
+        )
+    )
+    total = session.scalar(
+        select(func.count()).select_from(MerchantAlias).where(MerchantAlias.tenant_id == tenant_id)
+    )
+    if existing or (total or 0) >= MAX_ALIASES or not pattern:
+        return None
+    alias = MerchantAlias(
+        tenant_id=tenant_id,
+        pattern=pattern,
+        match=AliasMatch.contains.value,
+        merchant_id=target_id,
+    )
+    _save(session, alias)
+    return alias

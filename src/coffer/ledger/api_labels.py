@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from coffer.imports import aliases
 from coffer.ledger import service
 from coffer.ledger.api_common import patch_values
 from coffer.ledger.models import CategoryKind
@@ -18,6 +19,8 @@ from coffer.ledger.schemas import (
     CategoryRead,
     CategoryUpdate,
     MerchantCreate,
+    MerchantMerge,
+    MerchantMergeRead,
     MerchantRead,
     TagCreate,
     TagRead,
@@ -235,6 +238,30 @@ def rename_merchant(
         name=body.name,
     )
     return MerchantRead(id=merchant.id, name=merchant.name)
+
+
+@router.post(
+    "/merchants/{merchant_id}/merge",
+    response_model=MerchantMergeRead,
+    tags=["merchants"],
+    summary="Fold this merchant into another (transactions, aliases)",
+)
+def merge_merchant(
+    merchant_id: uuid.UUID, body: MerchantMerge, session: SessionDep, context: WritableTenant
+) -> MerchantMergeRead:
+    result = aliases.merge_merchants(
+        session,
+        tenant_id=context.tenant_id,
+        actor_id=context.user.id,
+        source_id=merchant_id,
+        target_id=body.target_id,
+    )
+    return MerchantMergeRead(
+        merchant=MerchantRead(id=result.target.id, name=result.target.name),
+        transactions=result.transactions,
+        aliases=result.aliases,
+        new_alias=result.new_alias.pattern if result.new_alias else None,
+    )
 
 
 @router.delete(

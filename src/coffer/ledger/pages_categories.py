@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coffer.errors import CofferError, NotFound, ValidationFailed, field_error
@@ -27,7 +28,7 @@ from coffer.ledger import aggregates
 from coffer.ledger import service as ledger
 from coffer.ledger.categories import CategoryPatch
 from coffer.ledger.common import get_or_404
-from coffer.ledger.models import Category, CategoryKind, Merchant, Tag
+from coffer.ledger.models import Category, CategoryKind, LedgerTransaction, Merchant, Tag
 from coffer.tenancy.deps import PageTenant, TenantContext, WritablePageTenant
 from coffer.web.csrf import verify_csrf
 from coffer.web.deps import SessionDep
@@ -731,13 +732,25 @@ def _merchant_page(
     errors: dict[str, str] | None = None,
     alias_form: dict[str, str] | None = None,
     alias_errors: dict[str, str] | None = None,
+    merge_form: dict[str, str] | None = None,
+    merge_errors: dict[str, str] | None = None,
+    confirm: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     merchant = get_or_404(session, Merchant, tenant_id=ctx.tenant_id, id=merchant_id)
+    others = [
+        m.name
+        for m in ledger.list_merchants(session, tenant_id=ctx.tenant_id)
+        if m.id != merchant.id
+    ]
     return render(
         request,
         "ledger/categories/merchant.html",
         {
+            "merge_form": merge_form or {"target": ""},
+            "merge_errors": merge_errors or {},
+            "confirm": confirm,
+            "other_names": others,
             "active_nav": "categories",
             "can_write": ctx.role.can_write,
             "merchant": merchant,
@@ -821,6 +834,81 @@ def add_alias(
         )
     flash(request, "success", f"The alias “{alias.pattern}” is added.")
     return redirect(f"{MERCHANTS_PATH}/{merchant_id}")
+
+
+@router.post(MERCHANTS_PATH + "/{merchant_id}/merge", response_class=HTMLResponse)
+def merge_merchant(
+    request: Request,
+    merchant_id: uuid.UUID,
+    ctx: WritablePageTenant,
+    session: SessionDep,
+    target: FormText = "",
+    confirm: FormText = "",
+) -> Response:
+    """Ask first (how many transactions move, which alias is added), then merge."""
+    source = get_or_404(session, Merchant, tenant_id=ctx.tenant_id, id=merchant_id)
+    source_name = source.name
+    try:
+        found = _merchant_named(session, ctx, target)
+        if found.id == source.id:
+            raise field_error("target", "choose a different merchant")
+    except ValidationFailed as exc:
+        return _merchant_page(
+            request,
+            session,
+            ctx,
+            merchant_id,
+            merge_form={"target": target},
+            merge_errors=labelled(exc, {"target": "Merge into"}),
+            status_code=422,
+        )
+    if not checked(confirm):
+        used = session.scalar(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(
+                LedgerTransaction.tenant_id == ctx.tenant_id,
+                LedgerTransaction.merchant_id == source.id,
+            )
+        )
+        return _merchant_page(
+            request,
+            session,
+            ctx,
+            merchant_id,
+            merge_form={"target": found.name},
+            confirm={"target": found, "count": int(used or 0)},
+        )
+    result = attempt(
+        session,
+        lambda: alias_service.merge_merchants(
+            session,
+            tenant_id=ctx.tenant_id,
+            actor_id=ctx.user.id,
+            source_id=source.id,
+            target_id=found.id,
+        ),
+    )
+    moved = result.transactions
+    flash(
+        request,
+        "success",
+        f"{source_name} is merged into {result.target.name}: {moved} "
+        f"{'transaction' if moved == 1 else 'transactions'} moved.",
+    )
+    return redirect(f"{MERCHANTS_PATH}/{result.target.id}")
+
+
+def _merchant_named(session: Session, ctx: TenantContext, name: str) -> Merchant:
+    key = name.strip().casefold()
+    if not key:
+        raise field_error("target", "name the merchant to merge into")
+    found = session.scalar(
+        select(Merchant).where(Merchant.tenant_id == ctx.tenant_id, Merchant.key == key)
+    )
+    if found is None:
+        raise field_error("target", "no merchant of this name; choose one from the list")
+    return found
 
 
 @router.post(MERCHANTS_PATH + "/{merchant_id}/delete")

@@ -374,6 +374,22 @@ class MerchantRead(BaseModel):
     name: str
 
 
+class MerchantMerge(BaseModel):
+    model_config = _FORBID_EXTRA
+
+    target_id: uuid.UUID = Field(description="The merchant that takes everything over.")
+
+
+class MerchantMergeRead(BaseModel):
+    merchant: MerchantRead = Field(description="The merchant that took everything over.")
+    transactions: int = Field(description="Transactions moved to it.")
+    aliases: int = Field(description="Aliases moved to it.")
+    new_alias: str | None = Field(
+        description="The 'payee contains' alias added so that later imports file the "
+        "merged merchant's payees under it (None when one existed already)."
+    )
+
+
 # --- FX ---------------------------------------------------------------------------------
 
 
