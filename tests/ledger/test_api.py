@@ -411,9 +411,25 @@ def test_search_filters_and_saved_filters(client: TestClient, alice: ApiUser, bo
         client.get(f"{API}/transactions?saved_filter_id={saved['id']}", headers=alice.headers)
     )
     assert len(via_saved["items"]) == 2
-    tenant = _join(client, alice, bob, "member")
-    assert _ok(client.get(f"{API}/saved-filters", headers=bob.in_tenant(tenant))) == []
-    _problem(client.get(f"{API}/saved-filters/{saved['id']}", headers=bob.in_tenant(tenant)), 404)
+    tenant = _join(client, alice, bob, "viewer")
+    as_bob = bob.in_tenant(tenant)
+    assert _ok(client.get(f"{API}/saved-filters", headers=as_bob)) == []
+    _problem(client.get(f"{API}/saved-filters/{saved['id']}", headers=as_bob), 404)
+    _problem(client.delete(f"{API}/saved-filters/{saved['id']}", headers=as_bob), 404)
+    # A viewer cannot change the household but keeps searches of their own.
+    own = _ok(
+        client.post(
+            f"{API}/saved-filters", headers=as_bob, json={"name": "Acme", "query": {"text": "a"}}
+        ),
+        201,
+    )
+    renamed = client.patch(f"{API}/saved-filters/{own['id']}", headers=as_bob, json={"name": "A"})
+    assert _ok(renamed)["name"] == "A"
+    assert [f["name"] for f in _ok(client.get(f"{API}/saved-filters", headers=as_bob))] == ["A"]
+    assert [f["id"] for f in _ok(client.get(f"{API}/saved-filters", headers=alice.headers))] == [
+        saved["id"]
+    ]
+    _ok(client.delete(f"{API}/saved-filters/{own['id']}", headers=as_bob), 204)
 
 
 def test_reconciliation_flow(client: TestClient, alice: ApiUser) -> None:

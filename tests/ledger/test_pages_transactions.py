@@ -591,7 +591,6 @@ def test_viewer_sees_read_only_pages_and_posts_are_refused(
         assert '<form method="post" action="/transactions/bulk"' not in page.text
         assert 'name="ids"' not in page.text
         assert "/transactions/new" not in page.text
-        assert "Save filter" not in page.text
     assert _get(client, "/transactions/new").status_code == 403
     assert _get(client, f"/transactions/{txn}/edit").status_code == 403
     assert _get(client, "/transfers/new").status_code == 403
@@ -601,8 +600,14 @@ def test_viewer_sees_read_only_pages_and_posts_are_refused(
         (f"/transactions/{txn}/edit", _form(account)),
         (f"/transactions/{txn}/delete", {}),
         ("/transactions/bulk", {"ids": txn, "action": "delete", "confirm": "yes"}),
-        ("/transactions/saved-filters", {"text": "x", "name": "Mine"}),
         ("/transfers/new", {"from_account_id": account, "to_account_id": account}),
     ]:
         assert post_form(client, action, data).status_code == 403, action
     assert len(_all(client, alice, account)) == 1
+
+    # Saved filters are private, so a viewer keeps their own; the owner does not see it.
+    assert "Save filter" in _get(client, "/transactions?text=cinema").text
+    saved = post_form(client, "/transactions/saved-filters", {"text": "cinema", "name": "Films"})
+    assert saved.status_code == 303
+    assert "Films" in _get(client, "/transactions").text
+    assert _api(client, alice, "GET", "/saved-filters") == []

@@ -89,8 +89,8 @@ def test_strangers_see_no_ledger_rows_and_viewers_cannot_write(
 
 
 def test_saved_filters_are_private_to_their_owner(database: Database, app_engine: Engine) -> None:
-    alice, bob = make_book(database), make_book(database)
-    _join(database, alice, bob, Role.member)
+    alice, bob, mallory = make_book(database), make_book(database), make_book(database)
+    _join(database, alice, bob, Role.viewer)
     with alice.uow() as s:
         service.create_saved_filter(
             s, tenant_id=alice.tenant_id, user_id=alice.user.id, name="Mine", query={"text": "x"}
@@ -105,6 +105,19 @@ def test_saved_filters_are_private_to_their_owner(database: Database, app_engine
             "INSERT INTO saved_filter (id, tenant_id, user_id, name, query, created_at, "
             "updated_at) VALUES (:id, :t, :u, 'Forged', '{}', now(), now())",
             {"id": uuid.uuid4(), "t": alice.tenant_id, "u": alice.user.id},
+        )
+    # A viewer keeps filters of their own in the household; a stranger cannot.
+    own = (
+        "INSERT INTO saved_filter (id, tenant_id, user_id, name, query, created_at, "
+        "updated_at) VALUES (:id, :t, :u, 'Own', '{}', now(), now())"
+    )
+    assert _run(app_engine, bob, own, {"id": uuid.uuid4(), "t": alice.tenant_id, "u": bob.user.id})
+    with pytest.raises(DBAPIError, match="row-level security"):
+        _run(
+            app_engine,
+            mallory,
+            own,
+            {"id": uuid.uuid4(), "t": alice.tenant_id, "u": mallory.user.id},
         )
 
 

@@ -81,6 +81,17 @@ def tenant_table_policies(table: str) -> list[str]:
     ]
 
 
+def member_table_policies(table: str) -> list[str]:
+    """Every member reads and writes: for rows that belong to one person rather than to
+    the household (a viewer's own saved searches), which a further restrictive policy
+    keeps to that person."""
+    member = "tenant_id IN (SELECT coffer_user_tenant_ids())"
+    return [
+        *enable(table),
+        f"CREATE POLICY {table}_member ON {table} USING ({member}) WITH CHECK ({member})",
+    ]
+
+
 def grant_sql(app_role: str) -> list[str]:
     """Privileges of the application role: data access, never ownership."""
     role = quote_ident(app_role)

@@ -14,7 +14,7 @@ from coffer.ledger.schemas import (
     SavedFilterUpdate,
     TransactionQuery,
 )
-from coffer.tenancy.deps import CurrentTenant, WritableTenant
+from coffer.tenancy.deps import CurrentTenant
 from coffer.web.deps import SessionDep
 
 router = APIRouter()
@@ -49,7 +49,7 @@ def list_saved_filters(session: SessionDep, context: CurrentTenant) -> list[Save
     summary="Save a filter (private to you)",
 )
 def create_saved_filter(
-    body: SavedFilterCreate, session: SessionDep, context: WritableTenant
+    body: SavedFilterCreate, session: SessionDep, context: CurrentTenant
 ) -> SavedFilterRead:
     row = service.create_saved_filter(
         session,
@@ -89,7 +89,7 @@ def update_saved_filter(
     saved_filter_id: uuid.UUID,
     body: SavedFilterUpdate,
     session: SessionDep,
-    context: WritableTenant,
+    context: CurrentTenant,
 ) -> SavedFilterRead:
     row = service.update_saved_filter(
         session,
@@ -110,7 +110,7 @@ def update_saved_filter(
     summary="Delete a saved filter",
 )
 def delete_saved_filter(
-    saved_filter_id: uuid.UUID, session: SessionDep, context: WritableTenant
+    saved_filter_id: uuid.UUID, session: SessionDep, context: CurrentTenant
 ) -> Response:
     service.delete_saved_filter(
         session,

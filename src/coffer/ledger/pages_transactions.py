@@ -574,7 +574,7 @@ def _form_problem(exc: CofferError) -> bool:
 
 
 @router.post("/transactions/saved-filters", response_model=None)
-async def save_filter(request: Request, ctx: WritablePageTenant, session: SessionDep) -> Response:
+async def save_filter(request: Request, ctx: PageTenant, session: SessionDep) -> Response:
     data = await request.form()
 
     def values(name: str) -> list[str]:
@@ -633,7 +633,7 @@ def _save_filter(
 
 @router.post("/transactions/saved-filters/{saved_filter_id}/delete", response_model=None)
 def delete_filter(
-    request: Request, saved_filter_id: uuid.UUID, ctx: WritablePageTenant, session: SessionDep
+    request: Request, saved_filter_id: uuid.UUID, ctx: PageTenant, session: SessionDep
 ) -> Response:
     row = service.get_saved_filter(
         session, tenant_id=ctx.tenant_id, user_id=ctx.user.id, saved_filter_id=saved_filter_id

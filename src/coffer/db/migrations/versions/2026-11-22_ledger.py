@@ -463,9 +463,14 @@ def upgrade() -> None:
 
 def _postgresql_security() -> None:
     for table in LEDGER_TABLES:
+        if table == "saved_filter":
+            continue
         for statement in rls.tenant_table_policies(table):
             op.execute(statement)
-    # Saved filters are private to the person who saved them.
+    # Saved filters are private to the person who saved them, and any member (a viewer
+    # or an advisor too) may keep their own.
+    for statement in rls.member_table_policies("saved_filter"):
+        op.execute(statement)
     me = "coffer_current_user_id()"
     op.execute(
         f"CREATE POLICY saved_filter_own ON saved_filter AS RESTRICTIVE "
