@@ -73,6 +73,9 @@ def test_account_lifecycle_and_balance(client: TestClient, alice: ApiUser) -> No
         client.get(f"{API}/accounts/{account['id']}/balance?on=2026-02-28", headers=alice.headers)
     )
     assert on["balance"] == "250.00"
+    _txn(client, alice, account["id"], "-0.66", status="cleared")
+    now = _ok(client.get(f"{API}/accounts/{account['id']}/balance", headers=alice.headers))
+    assert (now["balance"], now["cleared_balance"]) == ("237.00", "249.34")  # -12.34 pending
     closed = _ok(
         client.post(f"{API}/accounts/{account['id']}/close", headers=alice.headers, json={})
     )

@@ -122,6 +122,7 @@ def _op_post(world: World, data: st.DataObject) -> None:
         str(world.amount(account, data.draw(cents))),
         posted_on=START + timedelta(days=data.draw(days)),
         category_id=data.draw(st.sampled_from(world.categories)),
+        status=data.draw(st.sampled_from(["pending", "cleared"])),
     )
 
 
@@ -261,6 +262,18 @@ def _check_invariants(world: World) -> None:
             )
             assert balances[account.id] == account.opening_balance_minor + int(raw or 0)
             assert service.balance(s, tenant_id=tenant_id, account=account) == balances[account.id]
+            # The cleared balance leaves out exactly the pending rows, now and on any day.
+            for on in (None, START + timedelta(days=3)):
+                settled = select(func.coalesce(func.sum(LedgerTransaction.amount_minor), 0)).where(
+                    LedgerTransaction.tenant_id == tenant_id,
+                    LedgerTransaction.account_id == account.id,
+                    LedgerTransaction.status != "pending",
+                )
+                if on is not None:
+                    settled = settled.where(LedgerTransaction.posted_on <= on)
+                assert service.cleared_balance(
+                    s, tenant_id=tenant_id, account=account, on=on
+                ) == account.opening_balance_minor + int(s.scalar(settled) or 0)
         txns = list(
             s.scalars(select(LedgerTransaction).where(LedgerTransaction.tenant_id == tenant_id))
         )

@@ -40,6 +40,7 @@ from coffer.ledger.models import (
     AccountType,
     LedgerTransaction,
     Reconciliation,
+    TransactionStatus,
 )
 
 NAME_MAX = 200
@@ -412,6 +413,39 @@ def balance(
         )
     )
     return account.opening_balance_minor + int(before or 0) + int(within or 0)
+
+
+def pending_totals(
+    session: Session, *, tenant_id: uuid.UUID, account_ids: list[uuid.UUID], on: date | None = None
+) -> dict[uuid.UUID, int]:
+    """The sum of each account's pending (not yet cleared) transactions, up to the end
+    of `on` if given. Pending rows are few and have a partial index of their own, so
+    this reads only them however long the account's history."""
+    if not account_ids:
+        return {}
+    txn = LedgerTransaction
+    query = (
+        select(txn.account_id, func.sum(txn.amount_minor))
+        .where(
+            txn.tenant_id == tenant_id,
+            txn.account_id.in_(account_ids),
+            txn.status == TransactionStatus.pending.value,
+        )
+        .group_by(txn.account_id)
+    )
+    if on is not None:
+        query = query.where(txn.posted_on <= on)
+    return {account_id: int(total) for account_id, total in session.execute(query)}
+
+
+def cleared_balance(
+    session: Session, *, tenant_id: uuid.UUID, account: Account, on: date | None = None
+) -> int:
+    """What the bank has settled: the balance without the pending transactions."""
+    pending = pending_totals(session, tenant_id=tenant_id, account_ids=[account.id], on=on)
+    return balance(session, tenant_id=tenant_id, account=account, on=on) - pending.get(
+        account.id, 0
+    )
 
 
 def balance_through(

@@ -157,12 +157,16 @@ def get_balance(
 ) -> BalanceRead:
     account = service.get_account(session, tenant_id=context.tenant_id, account_id=account_id)
     amount = service.balance(session, tenant_id=context.tenant_id, account=account, on=on)
+    pending = service.pending_totals(
+        session, tenant_id=context.tenant_id, account_ids=[account.id], on=on
+    ).get(account.id, 0)
     convert = converter(session, context)
     return BalanceRead(
         account_id=account.id,
         on=on,
         currency=account.currency,
         balance=decimal_text(amount, account.currency),
+        cleared_balance=decimal_text(amount - pending, account.currency),
         base_currency=convert.to_ccy,
         balance_base=money(convert(amount, account.currency, on or date.today()), convert.to_ccy),
     )

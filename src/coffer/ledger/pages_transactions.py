@@ -42,9 +42,6 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 # Blank split rows a form offers without JavaScript (the editor adds more with it).
 SPLIT_ROWS = 4
-# The cleared balance sums the pending rows, which are few; past this many pages the
-# header says it cannot show the figure rather than walk a huge account.
-PENDING_PAGES = 20
 NO_COLOUR = "#8a94a3"
 STATUS_TEXT = {"pending": "Pending", "cleared": "Cleared", "reconciled": "Reconciled"}
 BULK_ACTIONS = [
@@ -259,21 +256,10 @@ def _bulk_context(lookups: Lookups, ctx: TenantContext, back: str) -> dict[str, 
 
 def _cleared_balance(
     session: Session, ctx: TenantContext, account: Account, balance_minor: int
-) -> int | None:
+) -> int:
     """The balance without the pending rows (what the bank has already settled)."""
-    filters = service.TransactionFilter(
-        account_ids=(account.id,), statuses=(TransactionStatus.pending,)
-    )
-    pending, cursor = 0, None
-    for _ in range(PENDING_PAGES):
-        page = service.search_transactions(
-            session, tenant_id=ctx.tenant_id, filters=filters, limit=500, cursor=cursor
-        )
-        pending += sum(v.txn.amount_minor for v in page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            return balance_minor - pending
-    return None
+    pending = service.pending_totals(session, tenant_id=ctx.tenant_id, account_ids=[account.id])
+    return balance_minor - pending.get(account.id, 0)
 
 
 @router.get("/accounts/{account_id}", response_model=None)
@@ -316,17 +302,13 @@ def register(
         {
             "balance": decimal_text(page.balance_minor, account.currency),
             "balance_base": None if base is None else decimal_text(base, convert.to_ccy),
-            "cleared": _optional_text(
+            "cleared": decimal_text(
                 _cleared_balance(session, ctx, account, page.balance_minor), account.currency
             ),
             "is_first_page": not cursor,
         }
     )
     return render(request, "ledger/transactions/register.html", context)
-
-
-def _optional_text(amount_minor: int | None, code: str) -> str | None:
-    return None if amount_minor is None else decimal_text(amount_minor, code)
 
 
 # --- search ------------------------------------------------------------------------------

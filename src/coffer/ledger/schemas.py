@@ -126,6 +126,9 @@ class BalanceRead(BaseModel):
     on: date | None
     currency: str
     balance: Money
+    cleared_balance: Money = Field(
+        description="The balance without pending transactions: what the bank has settled."
+    )
     base_currency: str
     balance_base: Money | None
 
