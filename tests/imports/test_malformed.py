@@ -16,6 +16,7 @@ BROKEN = [
     ("broken_bad_amount.csv", "USD", "commit", "line 3"),
     ("broken_bad_date.csv", "USD", "commit", "line 7"),
     ("broken_columns.csv", "USD", "commit", "line 4"),
+    ("broken_coffer_split.csv", "EUR", "commit", "line 3"),
     ("broken_split.qif", "USD", "commit", "line 15"),
     ("broken_truncated.ofx", "USD", "commit", "line 43"),
     ("broken_camt_missing_amt.xml", "EUR", "commit", "line 92"),

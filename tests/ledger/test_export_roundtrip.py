@@ -1,7 +1,8 @@
 """GET /api/v1/transactions/export.csv, and the round trip through the importer: a
 ledger exported to CSV and imported (with the "coffer" preset) into an empty account of
-another household holds the same transactions; importing the file again adds nothing.
-Runs on SQLite and PostgreSQL (the `backend` fixture behind `client`)."""
+another household holds the same transactions, with their tags and split parts;
+importing the file again adds nothing. Runs on SQLite and PostgreSQL (the `backend`
+fixture behind `client`)."""
 
 from __future__ import annotations
 
@@ -29,20 +30,47 @@ ROUND_TRIP = settings(
 )
 
 payees = st.sampled_from(
-    ["COFFEE CORNER", "Tesco, London", 'The "Best" Deli', "Café Zoë", "A&B", "Rent March"]
+    [
+        "COFFEE CORNER",
+        "Tesco, London",
+        'The "Best" Deli',
+        "Café Zoë",
+        "A&B",
+        "Rent March",
+        "-SALE- refund",  # exported as "'-SALE- refund", read back without the guard
+    ]
 )
-memos = st.sampled_from([None, "card", "ref 12, x", 'said "thanks"', "Zoë's gift"])
-transactions = st.lists(
-    st.tuples(
-        st.integers(min_value=0, max_value=60).map(lambda d: date(2024, 1, 1) + timedelta(days=d)),
-        st.integers(min_value=-250_000, max_value=250_000),
-        payees,
-        memos,
-        st.integers(min_value=0, max_value=200),  # which category (past the list: none)
-    ),
-    min_size=1,
-    max_size=12,
+memos = st.sampled_from(
+    [None, "card", "ref 12, x", 'said "thanks"', "Zoë's gift", "=1+1", "two\nlines"]
 )
+# Both households have these tags; the second spells them in the other case.
+TAG_NAMES = ("holiday", "Work", "-reimbursable", "Café & bar", "Zoë's")
+categories = st.integers(min_value=0, max_value=200)  # which category (past the list: none)
+
+
+@st.composite
+def split_parts(draw: st.DrawFn, total: int) -> list[tuple[int, int, str | None]]:
+    """Two to four parts (cents, category, memo) that add up exactly to `total`."""
+    amounts = draw(st.lists(st.integers(-100_000, 100_000), min_size=1, max_size=3))
+    amounts.append(total - sum(amounts))
+    return [(cents, draw(categories), draw(memos)) for cents in amounts]
+
+
+@st.composite
+def a_transaction(draw: st.DrawFn) -> tuple[Any, ...]:
+    cents = draw(st.integers(min_value=-250_000, max_value=250_000))
+    return (
+        date(2024, 1, 1) + timedelta(days=draw(st.integers(min_value=0, max_value=60))),
+        cents,
+        draw(payees),
+        draw(memos),
+        draw(categories),
+        draw(st.sets(st.sampled_from(TAG_NAMES), max_size=3)),
+        draw(st.none() | split_parts(cents)),
+    )
+
+
+transactions = st.lists(a_transaction(), min_size=1, max_size=12)
 
 
 def _paths(owner: Household) -> dict[str, str]:
@@ -65,7 +93,15 @@ def _export(owner: Household, **params: Any) -> str:
     return str(response.text)
 
 
-def _shape(items: list[dict[str, Any]], paths: dict[str, str]) -> Counter[tuple[Any, ...]]:
+def _tag_names(owner: Household) -> dict[str, str]:
+    found = owner.ok(owner.client.get("/api/v1/tags", headers=owner.headers), 200)
+    return {t["id"]: t["name"] for t in found}
+
+
+def _shape(
+    items: list[dict[str, Any]], paths: dict[str, str], tags: dict[str, str]
+) -> Counter[tuple[Any, ...]]:
+    """What must survive the trip: categories by path, tags by name (either case)."""
     return Counter(
         (
             t["posted_on"],
@@ -73,6 +109,15 @@ def _shape(items: list[dict[str, Any]], paths: dict[str, str]) -> Counter[tuple[
             t["payee"],
             t["memo"] or None,
             paths.get(t["category_id"]) if t["category_id"] else None,
+            tuple(sorted(tags[i].casefold() for i in t["tag_ids"])),
+            tuple(
+                (
+                    Decimal(line["amount"]),
+                    paths.get(line["category_id"]) if line["category_id"] else None,
+                    line["memo"] or None,
+                )
+                for line in t["splits"]
+            ),
         )
         for t in items
     )
@@ -88,27 +133,52 @@ def test_export_then_import_round_trips(
     # Both households start with the same default categories.
     assert sorted(source_paths.values()) == sorted(target_paths.values())
     category_ids = sorted(source_paths, key=source_paths.__getitem__)
+
+    def category(which: int) -> str | None:
+        return category_ids[which] if which < len(category_ids) else None
+
+    # The tags persist between examples (function-scoped fixtures): made once.
+    source_tags = {n.casefold(): i for i, n in _tag_names(source).items()}
+    target_tags = {n.casefold() for n in _tag_names(target).values()}
+    for name in TAG_NAMES:
+        if name.casefold() not in source_tags:
+            source_tags[name.casefold()] = source.tag(name)
+        if name.casefold() not in target_tags:
+            target.tag(name.swapcase())
     account = source.account(f"Everyday {uuid.uuid4().hex[:8]}", "EUR")
-    for posted_on, cents, payee, memo, which in rows:
+    for posted_on, cents, payee, memo, which, tags, parts in rows:
         body = {
             "account_id": account,
             "posted_on": posted_on.isoformat(),
             "amount": str(Decimal(cents).scaleb(-2)),
             "payee": payee,
             "memo": memo,
-            "category_id": category_ids[which] if which < len(category_ids) else None,
+            "category_id": None if parts else category(which),
+            "tag_ids": sorted(source_tags[name.casefold()] for name in tags),
+            "splits": [
+                {"amount": str(Decimal(c).scaleb(-2)), "category_id": category(w), "memo": m}
+                for c, w, m in parts
+            ]
+            if parts
+            else None,
         }
         source.ok(source.client.post("/api/v1/transactions", headers=source.headers, json=body))
 
     exported = _export(source, account_id=account).encode()
     empty = target.account(f"Copy {uuid.uuid4().hex[:8]}", "EUR")
     batch = target.upload(exported, "coffer.csv", empty, preset="coffer")["import_batch"]
+    preview = target.preview(batch["id"])
+    assert preview["unmatched_categories"] == {}
+    assert preview["unmatched_tags"] == {}
     # Uncategorised rows stay so: no guesses from what the household learned before.
     committed = target.commit(batch["id"], {"apply_suggestions": False})["import_batch"]
     assert committed["counts"]["added"] == len(rows)
+    assert committed["result"]["tagged"] == sum(len(tags) for *_, tags, _ in rows)
 
-    assert _shape(target.transactions(empty), target_paths) == _shape(
-        source.transactions(account), source_paths
+    source_shape = _shape(source.transactions(account), source_paths, _tag_names(source))
+    assert _shape(target.transactions(empty), target_paths, _tag_names(target)) == source_shape
+    assert sum(len(shape[6]) > 0 for shape in source_shape.elements()) == sum(
+        1 for *_, parts in rows if parts
     )
     assert target.balance(empty) == source.balance(account)
 
@@ -180,3 +250,27 @@ def test_export_refuses_bad_filters_and_other_households(
     bad = client.get(url, headers=home.headers, params={"amount_min": "5", "amount_max": "1"})
     assert bad.status_code == 422
     assert client.get(url).status_code == 401
+
+
+def test_a_split_exports_its_parts_in_the_last_column(client: TestClient, alice: ApiUser) -> None:
+    home = Household(client, alice)
+    paths = {p: i for i, p in _paths(home).items()}
+    account = home.account("Everyday", "EUR")
+    body = {
+        "account_id": account,
+        "posted_on": "2024-02-01",
+        "amount": "-15.50",
+        "payee": "Market",
+        "splits": [
+            {"amount": "-12.50", "category_id": paths["Food:Groceries"], "memo": "=veg, fruit"},
+            {"amount": "-3.00", "category_id": None},
+        ],
+    }
+    home.ok(home.client.post("/api/v1/transactions", headers=home.headers, json=body))
+    (row,) = csv.DictReader(io.StringIO(_export(home, account_id=account)))
+    # The row keeps its whole amount and an empty category, as before the parts were written.
+    assert (row["amount"], row["category"]) == ("-15.50", "")
+    assert row["splits"].splitlines() == [
+        '{"category": "Food:Groceries", "amount": "-12.50", "memo": "=veg, fruit"}',
+        '{"category": null, "amount": "-3.00", "memo": null}',
+    ]

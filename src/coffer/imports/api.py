@@ -306,6 +306,7 @@ def _preview_read(
         ),
         complete=outcome.complete,
         unmatched_categories=dict(outcome.context.categories.unmatched.most_common(50)),
+        unmatched_tags=dict(outcome.context.tags.unmatched.most_common(50)),
         statement={
             "account_hint": statement.account_id_hint,
             "currency": statement.currency,

@@ -9,7 +9,10 @@ Where a row's category comes from, first that applies:
 3. learned — a suggestion from the household's history, flagged as such in the preview
    and applied at commit only when asked and confident enough (learned.APPLY_THRESHOLD);
 4. none.
-A split row (QIF) has no category of its own: its lines carry them.
+A split row (QIF, Coffer's export) has no category of its own: its lines carry them.
+
+Tags a rule sets come first; tags the file names (Coffer's export) that are among the
+household's are added after them (tag_names.py), once each.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from coffer.imports.fingerprint import Fingerprinter
 from coffer.imports.merchants import MerchantResolver
 from coffer.imports.parsers.records import ParsedTransaction, ParseFailed, ProblemLog
 from coffer.imports.rules_engine import RuleEngine
+from coffer.imports.tag_names import TagNames
 
 PAYEE_MAX = 500
 MEMO_MAX = 2000
@@ -59,6 +63,7 @@ class Row:
     fingerprint: str
     file_category: str | None
     raw_splits: tuple[tuple[str | None, int, str | None], ...] = ()
+    file_tags: tuple[str, ...] = ()
     category_id: uuid.UUID | None = None
     category_source: str = "none"
     rule_id: uuid.UUID | None = None
@@ -131,6 +136,7 @@ class Staging:
                     external(ext) if ext else content(record.posted_on, amount, payee),
                     record.category,
                     self._splits(record) if record.splits else (),
+                    record.tags,
                 )
         except ParseFailed as failed:
             for problem in failed.problems:
@@ -170,6 +176,7 @@ class Enricher:
         rules: RuleEngine,
         aliases: AliasMatcher,
         categories: CategoryNames,
+        tags: TagNames,
         merchants: MerchantResolver,
         categoriser: Callable[[], learned.Loaded | None],
     ) -> None:
@@ -177,6 +184,7 @@ class Enricher:
         self.rules = rules
         self.aliases = aliases
         self.categories = categories
+        self.tags = tags
         self.merchants = merchants
         self._categoriser_factory = categoriser
         self.loaded: learned.Loaded | None = None
@@ -194,6 +202,7 @@ class Enricher:
         apply_rules = self.rules.apply if len(self.rules) else None
         alias_for = self.aliases.merchant_for if not self.aliases.empty else None
         resolve = self.categories.resolve
+        resolve_tags = self.tags.resolve
         derived, named = self.merchants.derived, self.merchants.named
         for row in rows:
             merchant: tuple[str, str] | None = None
@@ -209,6 +218,10 @@ class Enricher:
                         row.category_id = outcome.category_id
                         row.category_source = "rule"
                         row.rule_id = outcome.category_rule_id
+            if row.file_tags:
+                named_tags = resolve_tags(row.file_tags)
+                if named_tags:
+                    row.tag_ids = tuple(dict.fromkeys((*row.tag_ids, *named_tags)))
             if row.raw_splits:
                 row.lines = tuple((resolve(c), a, m) for c, a, m in row.raw_splits)
                 row.category_id, row.category_source, row.rule_id = None, "split", None

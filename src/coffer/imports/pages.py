@@ -82,6 +82,7 @@ ROLES: list[tuple[str, str]] = [
     ("payee_in", "Payee of money in"),
     ("memo", "Memo"),
     ("category", "Category"),
+    ("tags", "Tags (separated by ;)"),
     ("external_id", "Bank reference"),
     ("currency", "Currency"),
 ]
@@ -94,6 +95,7 @@ ROLE_FIELDS = {
     "payee": "payee_column",
     "payee_in": "payee_in_column",
     "category": "category_column",
+    "tags": "tags_column",
     "external_id": "external_id_column",
     "currency": "currency_column",
 }
@@ -753,6 +755,7 @@ def show(
     result = batch.result or {}
     context.update(
         unmatched=result.get("unmatched_categories") or {},
+        unmatched_tags=result.get("unmatched_tags") or {},
         statement=result.get("statement"),
         undo_blocked=_undo_blocked(session, ctx, batch),
     )

@@ -1,7 +1,8 @@
 """The import pipeline, shared by the preview and the commit:
 
     parse (streamed) -> stage (minor units, fingerprints) -> exact duplicates (per chunk)
-    -> enrich new rows (rules, file categories, aliases, merchants, learned suggestion)
+    -> enrich new rows (rules, file categories and tags, aliases, merchants, learned
+       suggestion)
     -> fuzzy duplicates -> preview, or write (rows, lines, tags, suggestions) -> aggregates
 
 The file is read once, in chunks of CHUNK_ROWS rows; memory holds one chunk and the
@@ -35,8 +36,9 @@ from coffer.imports.parsers.records import StatementInfo
 from coffer.imports.reading import open_batch
 from coffer.imports.rules_engine import RuleEngine, RuleSpec
 from coffer.imports.storage import UploadStore
+from coffer.imports.tag_names import TagNames
 from coffer.imports.writer import BatchWriter, WriteQueue
-from coffer.ledger.models import Account, Tag
+from coffer.ledger.models import Account
 
 CHUNK_ROWS = 5000
 Progress = Callable[[int], None]
@@ -66,6 +68,7 @@ class Context:
     fuzzy: FuzzyFinder
     merchants: MerchantResolver
     categories: CategoryNames
+    tags: TagNames
 
 
 def rule_specs(session: Session, tenant_id: uuid.UUID) -> list[RuleSpec]:
@@ -91,13 +94,13 @@ def build_context(session: Session, *, batch: ImportBatch, account: Account) -> 
     tenant_id = batch.tenant_id
     units = currency(account.currency).minor_units
     categories = CategoryNames(session, tenant_id)
-    tags = set(session.scalars(select(Tag.id).where(Tag.tenant_id == tenant_id)))
+    tags = TagNames(session, tenant_id)
     rules = RuleEngine(
         rule_specs(session, tenant_id),
         account_id=account.id,
         minor_units=units,
         known_categories=categories.ids,
-        known_tags=tags,
+        known_tags=tags.ids,
     )
     merchants = MerchantResolver(session, tenant_id)
     enricher = Enricher(
@@ -105,6 +108,7 @@ def build_context(session: Session, *, batch: ImportBatch, account: Account) -> 
         rules=rules,
         aliases=AliasMatcher(alias_specs(session, tenant_id)),
         categories=categories,
+        tags=tags,
         merchants=merchants,
         categoriser=lambda: learned.load(session, tenant_id=tenant_id),
     )
@@ -114,6 +118,7 @@ def build_context(session: Session, *, batch: ImportBatch, account: Account) -> 
         fuzzy=FuzzyFinder(session, tenant_id=tenant_id, account_id=account.id, batch_id=batch.id),
         merchants=merchants,
         categories=categories,
+        tags=tags,
     )
 
 
@@ -152,6 +157,7 @@ class CommitOutcome:
     statement: StatementInfo | None
     fuzzy_pairs: list[dict[str, Any]]
     unmatched_categories: dict[str, int]
+    unmatched_tags: dict[str, int]
     tagged: int
 
 
@@ -247,6 +253,7 @@ def commit_rows(
         statement=statement,
         fuzzy_pairs=pairs,
         unmatched_categories=dict(context.categories.unmatched.most_common(50)),
+        unmatched_tags=dict(context.tags.unmatched.most_common(50)),
         tagged=writer.tagged,
     )
 

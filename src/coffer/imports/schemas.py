@@ -157,6 +157,9 @@ class PreviewRead(BaseModel):
     counts: PreviewCounts
     complete: bool = Field(description="False when the counts cover only the first rows")
     unmatched_categories: dict[str, int]
+    unmatched_tags: dict[str, int] = Field(
+        description="Tag names in the file that are none of the household's (not created)"
+    )
     statement: dict[str, Any] | None
 
 

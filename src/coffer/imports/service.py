@@ -452,6 +452,7 @@ def commit_batch(
         "categorised": counts.categorised,
         "fuzzy": outcome.fuzzy_pairs,
         "unmatched_categories": outcome.unmatched_categories,
+        "unmatched_tags": outcome.unmatched_tags,
         "tagged": outcome.tagged,
         "statement": {
             "account_hint": statement.account_id_hint,

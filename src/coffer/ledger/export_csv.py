@@ -2,18 +2,32 @@
 
 Columns (the "Coffer CSV" import preset reads them back):
 
-    id, date, account, amount, currency, payee, merchant, category, tags, memo, status
+    id, date, account, amount, currency, payee, merchant, category, tags, memo, status,
+    splits
 
 - `id` is the transaction's own id: stable across exports, so importing the same export
   twice adds nothing the second time (the importer takes it as the bank's id).
 - `date` is ISO 8601 (2024-03-31); `amount` a signed decimal with the currency's minor
   unit ("-12.50"), never a float; `currency` the account's ISO 4217 code.
 - `category` is "Parent:Child" for a child category, the name alone for a top-level
-  one, empty when uncategorised and for split transactions (their parts have their own
-  categories, which one column cannot hold).
+  one, empty when uncategorised and for split transactions (their parts' categories are
+  in `splits`).
 - `tags` are the tag names joined by "; ".
+- `splits` is empty unless the transaction is split; then it holds one part per line
+  of the cell, each a JSON object with the part's category ("Parent:Child" or null),
+  amount (a decimal in quotes, like `amount`) and memo (or null):
+
+      {"category": "Food:Groceries", "amount": "-12.50", "memo": "weekly shop"}
+      {"category": "Household", "amount": "-3.00", "memo": null}
+
+  The parts add up exactly to `amount`. It is the last column, so a reader that takes
+  columns by position, or sums `amount`, sees what it saw before it was added (a split
+  transaction is still one row with its whole amount), and the cell stays legible in a
+  spreadsheet, where JSON marks exactly where a name or memo ends. Its text inside the
+  JSON is written as it is: the cell starts with "{", which no spreadsheet runs.
 - Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
-  carriage return) is written with a leading apostrophe, the usual guard.
+  carriage return) is written with a leading apostrophe, the usual guard; the import
+  preset takes it off again.
 
 Reads go through coffer.ledger.service (search with the API's filters); the rows are
 built here and nowhere else.
@@ -23,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from coffer.ledger import service
 from coffer.ledger.common import decimal_text
+from coffer.ledger.models import TransactionSplit
 
 COLUMNS = (
     "id",
@@ -44,6 +60,7 @@ COLUMNS = (
     "tags",
     "memo",
     "status",
+    "splits",
 )
 PAGE_ROWS = 500
 TAG_SEPARATOR = "; "
@@ -96,7 +113,23 @@ def row_of(view: service.TransactionView, names: Names) -> list[str]:
         safe_text(tags),
         safe_text(txn.memo),
         txn.status,
+        safe_text(splits_text(view.splits, view.currency, names)) if txn.is_split else "",
     ]
+
+
+def splits_text(lines: Iterable[TransactionSplit], currency: str, names: Names) -> str:
+    """The parts of a split transaction, one JSON object per line, in their order."""
+    return "\n".join(
+        json.dumps(
+            {
+                "category": names.categories.get(line.category_id) if line.category_id else None,
+                "amount": decimal_text(line.amount_minor, currency),
+                "memo": line.memo or None,
+            },
+            ensure_ascii=False,
+        )
+        for line in lines
+    )
 
 
 def _csv(rows: Iterable[list[str]] | Iterable[tuple[str, ...]]) -> str:

@@ -8,13 +8,15 @@ column, which the reader turns into a problem on that line.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from coffer.core.money import MoneyError, currency
 from coffer.imports.parsers.amounts import PLAIN_POINT, amount_parser
-from coffer.imports.parsers.csv_mapping import CsvMapping
+from coffer.imports.parsers.cells import CellProblem, read_splits, read_tags, unguard
+from coffer.imports.parsers.csv_mapping import OPTIONAL_FIELDS, CsvMapping
 from coffer.imports.parsers.dates import cached_date_parser, describe
-from coffer.imports.parsers.records import ParsedTransaction
+from coffer.imports.parsers.records import ParsedTransaction, SplitLine
 
 Row = list[str]
 Converter = Callable[[Row, int], ParsedTransaction | None]
@@ -29,7 +31,9 @@ class CellError(Exception):
 
 
 def resolve_columns(mapping: CsvMapping, names: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Field name to column position (memo columns as memo_columns.N), and what is missing."""
+    """Field name to column position (memo columns as memo_columns.N), and what is missing.
+
+    An optional column the file lacks is at position -1 and is not reported."""
     cleaned = [name.strip().lstrip("\ufeff").casefold() for name in names]
     index: dict[str, int] = {}
     missing = []
@@ -40,7 +44,7 @@ def resolve_columns(mapping: CsvMapping, names: list[str]) -> tuple[dict[str, in
         else:
             wanted = column.strip().casefold()
             position = cleaned.index(wanted) if wanted in cleaned else -1
-        if position < 0:
+        if position < 0 and field not in OPTIONAL_FIELDS:
             missing.append(f"the file has no column {column!r} (for {field})")
         if field == "memo_columns":
             field = f"memo_columns.{memo_count}"
@@ -77,6 +81,7 @@ def make_converter(
     one_memo = memos[0] if len(memos) == 1 else None
     skip_zero = mapping.skip_zero
     record = ParsedTransaction
+    extras = _extras_reader(mapping, names, index)
 
     def convert(row: Row, line: int) -> ParsedTransaction | None:
         text = row[at_date]
@@ -99,18 +104,55 @@ def make_converter(
             memo = row[one_memo].strip()
         else:
             memo = " ".join([text for text in (row[i].strip() for i in memos) if text])
-        return record(
-            line,
-            posted,
-            amount,
-            payee,
-            memo,
-            (row[at_id].strip() or None) if at_id is not None else None,
-            read_currency(row[at_currency]) if read_currency is not None else None,  # type: ignore[index]
-            (row[at_category].strip() or None) if at_category is not None else None,
-        )
+        category = (row[at_category].strip() or None) if at_category is not None else None
+        external_id = (row[at_id].strip() or None) if at_id is not None else None
+        code = read_currency(row[at_currency]) if read_currency is not None else None  # type: ignore[index]
+        if extras is None:
+            return record(line, posted, amount, payee, memo, external_id, code, category)
+        return extras(row, line, posted, amount, payee, memo, external_id, code, category)
 
     return convert
+
+
+def _extras_reader(
+    mapping: CsvMapping, names: list[str], index: dict[str, int]
+) -> Callable[..., ParsedTransaction] | None:
+    """The record of a row whose mapping reads tags, split parts or guarded text; None
+    when it reads none of them, so the plain bank row pays nothing for them."""
+    at_tags = index.get("tags_column", -1)
+    at_splits = index.get("splits_column", -1)
+    guard = mapping.formula_guard
+    if at_tags < 0 and at_splits < 0 and not guard:
+        return None
+    record = ParsedTransaction
+
+    def build(
+        row: Row,
+        line: int,
+        posted: date,
+        amount: Decimal,
+        payee: str,
+        memo: str,
+        external_id: str | None,
+        code: str | None,
+        category: str | None,
+    ) -> ParsedTransaction:
+        if guard:
+            payee, memo = unguard(payee), unguard(memo)
+            category = unguard(category) if category else category
+        tags = read_tags(unguard(row[at_tags]) if guard else row[at_tags]) if at_tags >= 0 else ()
+        splits: tuple[SplitLine, ...] = ()
+        if at_splits >= 0 and row[at_splits].strip():
+            try:
+                splits = read_splits(row[at_splits], amount)
+            except CellProblem as exc:
+                raise CellError(names[at_splits], str(exc)) from None
+            category = None  # a split transaction's categories are its parts'
+        return record(
+            line, posted, amount, payee, memo, external_id, code, category, None, splits, tags
+        )
+
+    return build
 
 
 def _date_message(text: str, shown: str) -> str:

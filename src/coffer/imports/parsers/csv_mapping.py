@@ -29,7 +29,12 @@ _COLUMN_FIELDS = (
     "external_id_column",
     "category_column",
     "currency_column",
+    "tags_column",
+    "splits_column",
 )
+# Columns a file may lack: `splits_column` is Coffer's own, and its exports made before
+# it was written have no split parts to read.
+OPTIONAL_FIELDS = frozenset({"splits_column"})
 
 
 class MappingError(ValueError):
@@ -50,6 +55,13 @@ class CsvMapping:
     counterparty of money coming in when an export keeps it apart (Firefly III's source
     and destination accounts). `skip_zero` drops rows of amount zero, such as the header
     lines of split transactions in Actual Budget's export.
+
+    `tags_column` holds tag names separated by ";". `splits_column` holds the parts of a
+    split transaction in Coffer's own encoding (parsers/cells.py); unlike Actual's
+    export, where each part is a row of its own and the split is lost, the parts stay
+    one transaction. A file without that column simply has no split transactions.
+    `formula_guard` takes off the apostrophe Coffer's export puts before text a
+    spreadsheet would run as a formula, so "-5% off" comes back as it was written.
     """
 
     date_column: Column
@@ -65,6 +77,8 @@ class CsvMapping:
     external_id_column: Column | None = None
     category_column: Column | None = None
     currency_column: Column | None = None
+    tags_column: Column | None = None
+    splits_column: Column | None = None
     date_format: str = "auto"
     decimal_comma: bool = False
     delimiter: str | None = None
@@ -72,6 +86,7 @@ class CsvMapping:
     skip_rows: int = 0
     encoding: str = "auto"
     skip_zero: bool = False
+    formula_guard: bool = False
 
     def __post_init__(self) -> None:
         problems = mapping_problems(self)
@@ -115,7 +130,7 @@ def _type_problems(values: dict[str, Any]) -> list[str]:
         allowed: tuple[type, ...] = (str,) if name in ("date_format", "encoding") else (str, int)
         if value is not None and (isinstance(value, bool) or not isinstance(value, allowed)):
             problems.append(f"{name}: {value!r} has the wrong type")
-    for name in ("negate", "decimal_comma", "has_header", "skip_zero"):
+    for name in ("negate", "decimal_comma", "has_header", "skip_zero", "formula_guard"):
         if name in values and not isinstance(values[name], bool):
             problems.append(f"{name}: must be true or false")
     if "skip_rows" in values and (

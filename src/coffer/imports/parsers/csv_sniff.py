@@ -8,6 +8,7 @@ formats guessed from the values. What could not be guessed is said in `notes`.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 
@@ -82,13 +83,30 @@ def sniff(data: bytes, *, max_rows: int = 20) -> CsvPreview:
 
 def _preamble_lines(lines: list[str], delimiter: str) -> int:
     """Lines above the table (account number, period) that banks print before the header."""
-    numbered = [(n, split_lines(line, delimiter)) for n, line in enumerate(lines)]
-    rows = [(n, cells[0]) for n, cells in numbered if cells]
+    rows = _rows_by_line(lines, delimiter)
     if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
         rows = rows[:-1]  # the sample may cut the last line short
     if not rows:
         return 0
     return rows[table_start([len(row) for _, row in rows])][0]
+
+
+def _rows_by_line(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows with the line each starts on. A quoted cell may hold line
+    breaks (a memo, the parts of a split in Coffer's export): its row counts once, so
+    the lines it runs over are not taken for narrow rows that end a preamble."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    rows = []
+    start = 0
+    try:
+        for cells in reader:
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                rows.append((start, cells))
+            start = reader.line_num
+    except csv.Error:
+        numbered = [(n, split_lines(line, delimiter)) for n, line in enumerate(lines)]
+        return [(n, cells[0]) for n, cells in numbered if cells]
+    return rows
 
 
 def _looks_like_value(cell: str) -> bool:

@@ -12,7 +12,8 @@
 - Mint: transactions.csv. Positive amounts with "debit" or "credit" in "Transaction Type".
 - Coffer: its own export (GET /api/v1/transactions/export.csv). Signed ISO amounts, the
   transaction id as the bank id (so a second import adds nothing), "Parent:Child"
-  categories.
+  categories, tags, and split parts in the `splits` column (absent from exports made
+  before it was added); the export's guard against spreadsheet formulas is taken off.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ PRESETS: dict[str, CsvMapping] = {
         external_id_column="id",
         category_column="category",
         currency_column="currency",
+        tags_column="tags",
+        splits_column="splits",
         delimiter=",",
+        formula_guard=True,
     ),
 }
 

@@ -2,6 +2,8 @@
 
 Conventions the later import stages rely on:
 - `amount` is a signed Decimal in the statement's currency: negative is money out.
+- `tags` are names as the file writes them; the import matches them to the
+  household's tags.
 - `line` is the 1-based physical line of the file where the record starts (for XML, the
   line of the element's start tag), so a person can find it in a text editor.
 - Parsers collect every problem they can find and raise one `ParseFailed` carrying them
@@ -40,6 +42,7 @@ class ParsedTransaction:
     category: str | None = None
     check_number: str | None = None
     splits: tuple[SplitLine, ...] = ()
+    tags: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -53,11 +56,12 @@ class ParsedTransaction:
         category: str | None = None,
         check_number: str | None = None,
         splits: tuple[SplitLine, ...] = (),
+        tags: tuple[str, ...] = (),
     ) -> None:
         # The generated frozen __init__ sets each field through object.__setattr__ and
         # costs 1.7 µs, most of a CSV row's budget; the slots' own setters do the same
         # work in about half. Instances stay frozen: assignment still raises.
-        s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = _SETTERS
+        s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10 = _SETTERS
         s0(self, line)
         s1(self, posted_on)
         s2(self, amount)
@@ -68,6 +72,7 @@ class ParsedTransaction:
         s7(self, category)
         s8(self, check_number)
         s9(self, splits)
+        s10(self, tags)
 
 
 _SETTERS: tuple[Any, ...] = tuple(
