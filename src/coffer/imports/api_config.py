@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from coffer.core.money import from_minor
-from coffer.imports import aliases, formats, rules
+from coffer.imports import aliases, formats, rule_apply, rules
 from coffer.imports.models import ImportFormat, MerchantAlias, Rule
 from coffer.imports.schemas import (
     AliasCreate,
@@ -22,6 +22,8 @@ from coffer.imports.schemas import (
     ImportFormatUpdate,
     MatchedTransaction,
     PresetRead,
+    RuleApply,
+    RuleApplyRead,
     RuleCreate,
     RuleMatchesRead,
     RuleRead,
@@ -30,8 +32,10 @@ from coffer.imports.schemas import (
     RuleUpdate,
 )
 from coffer.ledger import service as ledger
+from coffer.ledger.api_common import idempotent
 from coffer.tenancy.deps import CurrentTenant, TenantContext, WritableTenant
 from coffer.web.deps import SessionDep
+from coffer.web.idempotency import IdempotencyKeyDep
 
 router = APIRouter()
 NO_CONTENT = status.HTTP_204_NO_CONTENT
@@ -254,6 +258,41 @@ def rule_matches(
         session, tenant_id=context.tenant_id, rule_id=rule_id, limit=limit
     )
     return _matches_read(session, context, found)
+
+
+@router.post(
+    "/rules/{rule_id}/apply",
+    response_model=RuleApplyRead,
+    tags=["rules"],
+    summary="Apply a rule to the existing transactions it matches (honours Idempotency-Key)",
+    description=(
+        "Sets the rule's category (not on split transactions), adds its tags and sets its "
+        "merchant and memo on every transaction already in the household that its "
+        "conditions match, in one atomic change; transactions already as the rule says are "
+        "not touched. Reconciled transactions are included: a rule changes none of what "
+        "reconciliation locks. With dry_run nothing changes and the counts say what would."
+    ),
+)
+def apply_rule(
+    rule_id: uuid.UUID,
+    context: WritableTenant,
+    session: SessionDep,
+    idempotency: IdempotencyKeyDep,
+    body: RuleApply | None = None,
+) -> Any:
+    options = body or RuleApply()
+
+    def produce() -> RuleApplyRead:
+        result = rule_apply.apply_rule(
+            session,
+            **_scope(context),
+            rule_id=rule_id,
+            only_uncategorised=options.only_uncategorised,
+            dry_run=options.dry_run,
+        )
+        return RuleApplyRead(**result.counts(), dry_run=result.dry_run)
+
+    return idempotent(session, idempotency, context, status_code=200, produce=produce)
 
 
 @router.patch("/rules/{rule_id}", response_model=RuleRead, tags=["rules"], summary="Change a rule")

@@ -1,12 +1,15 @@
 """Pages for category rules: the list in the order they apply, a form to add or change a
 rule (with a preview of the existing transactions it would match before it is saved),
 moving a rule up or down, switching it off and on, and the transactions a saved rule
-matches.
+matches, and applying a saved rule to the transactions already in the ledger.
 
 The rule form has one condition of each kind (payee, memo, amount range, accounts); a
 rule made through the API with more conditions keeps the ones the form cannot show.
-Applying a rule to transactions already in the ledger is not offered: the rules
-service only finds them (rules apply to imports).
+
+Applying to existing transactions takes two steps, so nothing changes by a stray
+click: the first post only counts what would change (a dry run of the same service)
+and shows it with a confirm button; the second, carrying confirm=yes, applies the rule
+as saved and comes back to the rule with the count.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from coffer.core.money import from_minor
 from coffer.errors import CofferError, NotFound, ValidationFailed
+from coffer.imports import rule_apply
 from coffer.imports import rules as rule_service
 from coffer.imports.models import Rule
 from coffer.imports.rules_engine import TEXT_OPS
@@ -373,8 +377,11 @@ def _form_page(
     extras: list[dict[str, Any]],
     errors: dict[str, str] | None = None,
     preview: rule_service.RuleMatches | None = None,
+    apply: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The rule form; `apply` (the counts of a dry run, and the choice made) shows the
+    step that asks to confirm applying the rule to existing transactions."""
     names = Names.load(session, ctx.tenant_id)
     categories = ledger.list_categories(session, tenant_id=ctx.tenant_id)
     category_options = [("", "Leave the category as it is")] + [
@@ -397,6 +404,18 @@ def _form_page(
             "preview_complete": preview.complete if preview is not None else True,
             "preview_scanned": preview.scanned if preview is not None else 0,
             "preview_limit": PREVIEW_LIMIT,
+            "row": _rows([rule], names)[0] if rule is not None else None,
+            "apply": apply,
+            "category_name": names.categories.get(str(rule.actions.get("category_id")))
+            if rule is not None
+            else None,
+            "tag_names": [
+                names.tags[str(t)]
+                for t in rule.actions.get("tag_ids") or []
+                if str(t) in names.tags
+            ]
+            if rule is not None
+            else [],
         },
         status_code=status_code,
     )
@@ -597,6 +616,55 @@ def delete_rule(
         f"The rule “{name}” is deleted; transactions it categorised keep their category.",
     )
     return redirect(RULES_PATH)
+
+
+def _count_text(count: int) -> str:
+    return f"{count} transaction" if count == 1 else f"{count} transactions"
+
+
+@router.post(RULES_PATH + "/{rule_id}/apply", response_class=HTMLResponse)
+def apply_rule(
+    request: Request,
+    rule_id: uuid.UUID,
+    ctx: WritablePageTenant,
+    session: SessionDep,
+    only_uncategorised: FormText = "",
+    confirm: FormText = "",
+) -> Response:
+    """Without confirm, the rule page with what applying would change; with it, apply."""
+    rule = rule_service.get_rule(session, tenant_id=ctx.tenant_id, rule_id=rule_id)
+    only = only_uncategorised.strip().lower() in ("on", "yes", "1", "true")
+    confirmed = confirm.strip().lower() == "yes"
+    result = rule_apply.apply_rule(
+        session,
+        tenant_id=ctx.tenant_id,
+        actor_id=ctx.user.id,
+        rule_id=rule.id,
+        only_uncategorised=only,
+        dry_run=not confirmed,
+    )
+    if not confirmed:
+        form, extras = form_of(rule)
+        return _form_page(
+            request,
+            session,
+            ctx,
+            rule=rule,
+            form=form,
+            extras=extras,
+            apply={"result": result, "only_uncategorised": only},
+        )
+    if result.changed:
+        message = f"“{rule.name}” is applied: {_count_text(result.changed)} changed."
+    else:
+        message = f"“{rule.name}” changed nothing: every transaction it matches is already so."
+    if result.skipped_split:
+        message += (
+            f" {_count_text(result.skipped_split)} split into parts kept the categories"
+            " on their lines."
+        )
+    flash(request, "success", message)
+    return redirect(f"{RULES_PATH}/{rule.id}")
 
 
 @router.get(RULES_PATH + "/{rule_id}/matches", response_class=HTMLResponse)

@@ -219,7 +219,7 @@ class RuleMatches:
     complete: bool  # False when SCAN_LIMIT transactions were looked at before the end
 
 
-def _prefilter(conditions: Sequence[dict[str, Any]]) -> list[Any]:
+def prefilter(conditions: Sequence[dict[str, Any]]) -> list[Any]:
     """SQL that keeps at least every row the rule matches (Python decides exactly)."""
     txn = LedgerTransaction
     where: list[Any] = []
@@ -257,7 +257,7 @@ def rule_matches(
     txn = LedgerTransaction
     query = (
         select(txn)
-        .where(txn.tenant_id == tenant_id, *_prefilter(conditions))
+        .where(txn.tenant_id == tenant_id, *prefilter(conditions))
         .order_by(txn.posted_on.desc(), txn.id.desc())
         .limit(SCAN_LIMIT)
     )

@@ -284,6 +284,36 @@ class RuleMatchesRead(BaseModel):
     complete: bool
 
 
+class RuleApply(Strict):
+    only_uncategorised: bool = Field(
+        default=False,
+        description="Leave alone transactions that already have a category (split ones too)",
+    )
+    dry_run: bool = Field(
+        default=False, description="Count what would change without changing anything"
+    )
+
+
+class RuleApplyRead(BaseModel):
+    """What applying a rule to existing transactions changed (or would, for a dry run).
+
+    matched = changed + unchanged + skipped_categorised; the per-action counts overlap
+    when one transaction gets several actions."""
+
+    matched: int = Field(description="Transactions the rule's conditions match")
+    changed: int = Field(description="Transactions at least one action changed")
+    unchanged: int = Field(description="Matched transactions already as the rule says")
+    skipped_categorised: int = Field(
+        description="Matched but left alone: they had a category and only_uncategorised was set"
+    )
+    skipped_split: int = Field(description="Split transactions whose category stays on their lines")
+    categorised: int
+    tagged: int
+    merchant_set: int
+    memo_set: int
+    dry_run: bool
+
+
 # --- merchant aliases ------------------------------------------------------------------
 
 
