@@ -20,6 +20,8 @@ from coffer.imports import pages as imports_pages
 from coffer.imports import pages_rules as rules_pages
 from coffer.ledger import api as ledger_api
 from coffer.ledger import pages_accounts, pages_categories, pages_transactions
+from coffer.reports import api as reports_api
+from coffer.reports import api_exports
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
 from coffer.web import docs, health
@@ -39,6 +41,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "audit" / "templates",
     PACKAGE_DIR / "ledger" / "templates",
     PACKAGE_DIR / "imports" / "templates",
+    PACKAGE_DIR / "reports" / "templates",
 ]
 
 
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(docs.router)
     for api in (auth_api, tenancy_api, audit_api, ledger_api, imports_api):
         app.include_router(api.router, prefix="/api/v1")
+    app.include_router(reports_api.router, prefix="/api/v1")
+    app.include_router(api_exports.router, prefix="/api/v1")
     for pages in (
         auth_pages,
         tenancy_pages,

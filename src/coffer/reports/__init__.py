@@ -1,0 +1,1 @@
+"""Reports: aggregated views of the ledger in the household's base currency."""
