@@ -1,6 +1,7 @@
-"""HTML pages of households: getting started, switching between households, a new
-household, and an invitation as the person invited sees it. The settings pages live in
-coffer.tenancy.settings_pages; this router includes them.
+"""HTML pages of households: home (the dashboard, or getting started while there is
+nothing to show), switching between households, a new household, and an invitation as
+the person invited sees it. The settings pages live in coffer.tenancy.settings_pages;
+this router includes them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from coffer.auth.models import User
 from coffer.errors import CofferError, Conflict, NotFound, ValidationFailed
 from coffer.imports import service as imports
 from coffer.ledger import service as ledger
+from coffer.reports.pages import GettingStarted, dashboard_page
 from coffer.tenancy import service, settings_pages
 from coffer.tenancy.deps import PageTenant, TenantContext, add_tenant_page_context
 from coffer.tenancy.locales import currency_choices, currency_label, locale_choices, locale_label
@@ -31,7 +33,9 @@ from coffer.web.templating import flash, render
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 router.include_router(settings_pages.router)
 
-# --- home: getting started ------------------------------------------------------------
+GETTING_STARTED_PATH = "/getting-started"
+
+# --- home: the dashboard, or getting started ------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +105,25 @@ def _steps(
     ]
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+def _getting_started(
+    ctx: TenantContext, session: Session, *, has_accounts: bool
+) -> tuple[list[Step], list[service.Member]]:
     members = service.list_members(session, tenant_id=ctx.tenant_id)
     pending = 0
     if ctx.role.can_manage:
         views = service.list_invitations(session, actor_id=ctx.user.id, tenant_id=ctx.tenant_id)
         pending = sum(v.status is service.InvitationStatus.pending for v in views)
-    has_accounts = bool(ledger.list_accounts(session, tenant_id=ctx.tenant_id))
     has_imports = bool(imports.list_batches(session, tenant_id=ctx.tenant_id, limit=1).items)
     steps = _steps(
         ctx, len(members) - 1, pending, has_accounts=has_accounts, has_imports=has_imports
     )
+    return steps, members
+
+
+def _steps_page(
+    request: Request, ctx: TenantContext, session: Session, *, has_accounts: bool
+) -> HTMLResponse:
+    steps, members = _getting_started(ctx, session, has_accounts=has_accounts)
     return render(
         request,
         "tenancy/home.html",
@@ -126,8 +137,37 @@ def home(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse
             "done_count": sum(step.done for step in steps),
             "currency": currency_label(ctx.tenant.base_currency),
             "locale": locale_label(ctx.tenant.locale),
+            "has_accounts": has_accounts,
         },
     )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    """A household with accounts sees how it is doing (the dashboard); one without
+    sees how to start, rather than a page of zeros."""
+    has_accounts = bool(ledger.list_accounts(session, tenant_id=ctx.tenant_id))
+    if not has_accounts:
+        return _steps_page(request, ctx, session, has_accounts=False)
+    steps, _ = _getting_started(ctx, session, has_accounts=True)
+    undone = [step for step in steps if not step.done]
+    progress = None
+    if undone:
+        progress = GettingStarted(
+            done=len(steps) - len(undone),
+            total=len(steps),
+            next_title=undone[0].title,
+            next_href=undone[0].href,
+            next_action=undone[0].action,
+        )
+    return dashboard_page(request, session, ctx, getting_started=progress)
+
+
+@router.get(GETTING_STARTED_PATH, response_class=HTMLResponse)
+def getting_started(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    """The steps in full, also once the home page has become the dashboard."""
+    has_accounts = bool(ledger.list_accounts(session, tenant_id=ctx.tenant_id))
+    return _steps_page(request, ctx, session, has_accounts=has_accounts)
 
 
 # --- switching and new households -----------------------------------------------------
