@@ -22,6 +22,7 @@ from coffer.ledger import api as ledger_api
 from coffer.ledger import pages_accounts, pages_categories, pages_transactions
 from coffer.reports import api as reports_api
 from coffer.reports import api_exports
+from coffer.reports import pages as reports_pages
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
 from coffer.web import docs, health
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         pages_categories,
         imports_pages,
         rules_pages,
+        reports_pages,
     ):
         app.include_router(pages.router)
     return app

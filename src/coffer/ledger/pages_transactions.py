@@ -322,6 +322,9 @@ class SearchForm:
     category_ids: list[str] = field(default_factory=list)
     uncategorised: bool = False
     tag_ids: list[str] = field(default_factory=list)
+    # Set by a report's drill-down (top merchants); the form has no control for it,
+    # so it travels in a hidden field.
+    merchant_ids: list[str] = field(default_factory=list)
     amount_min: str = ""
     amount_max: str = ""
     text: str = ""
@@ -339,7 +342,7 @@ class SearchForm:
             value = getattr(self, name).strip()
             if value:
                 found[name] = value
-        for name in ("account_ids", "category_ids", "tag_ids", "statuses"):
+        for name in ("account_ids", "category_ids", "tag_ids", "merchant_ids", "statuses"):
             values = [v for v in getattr(self, name) if v]
             if values:
                 found[name] = values
@@ -365,7 +368,7 @@ class SearchForm:
     def from_query(cls, query: dict[str, Any]) -> SearchForm:
         form = cls()
         for key, value in query.items():
-            if key in ("account_ids", "category_ids", "tag_ids", "statuses"):
+            if key in ("account_ids", "category_ids", "tag_ids", "merchant_ids", "statuses"):
                 setattr(form, key, [str(v) for v in value or []])
             elif key == "uncategorised":
                 form.uncategorised = bool(value)
@@ -385,6 +388,7 @@ def _search_form(request: Request) -> SearchForm:
         category_ids=params.getlist("category_ids"),
         uncategorised=params.get("uncategorised", "") in ("true", "on", "1"),
         tag_ids=params.getlist("tag_ids"),
+        merchant_ids=params.getlist("merchant_ids"),
         amount_min=params.get("amount_min", ""),
         amount_max=params.get("amount_max", ""),
         text=params.get("text", ""),
@@ -448,6 +452,7 @@ def _filters(form: SearchForm, locale: str) -> tuple[service.TransactionFilter, 
         category_ids=_parse_ids(form.category_ids, "category_ids", errors),
         uncategorised=form.uncategorised,
         tag_ids=_parse_ids(form.tag_ids, "tag_ids", errors),
+        merchant_ids=_parse_ids(form.merchant_ids, "merchant_ids", errors),
         amount_min=_parse_amount(form.amount_min, "amount_min", errors, locale),
         amount_max=_parse_amount(form.amount_max, "amount_max", errors, locale),
         text=form.text.strip() or None,

@@ -1,27 +1,50 @@
-"""The home dashboard as a page: the registered cards (coffer.reports.dashboard), each
+"""The home dashboard and the report pages (/reports).
+
+The home dashboard as a page: the registered cards (coffer.reports.dashboard), each
 rendered by its own partial into a slot of the dashboard's grid.
 
 The home route (coffer.tenancy.pages) decides between the getting-started page and
 this one; it calls `dashboard_page`. A partial is rendered here, one at a time, so a
 card whose template fails is caught like a card whose data failed: its slot says so
 and the rest of the page is whole.
+
+Each report page (/reports/...) is a GET form of the common report filter, a chart
+for the eye and a table for the figures, every figure a link to the transaction
+search that lists what makes it up. The filter's field names are the transaction
+search's; bad input re-renders the form with field errors (422).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import structlog
-from fastapi import Request
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from coffer.core.money import from_minor
+from coffer.errors import NotFound, ValidationFailed
+from coffer.ledger import service as ledger
+from coffer.ledger.common import decimal_text, month_of
+from coffer.ledger.models import Category, CategoryKind
+from coffer.ledger.pages_rates import RATES_PATH
+from coffer.reports import service
 from coffer.reports.dashboard import CardContext, CardResult, CardSpec, load_cards
-from coffer.tenancy.deps import TenantContext
+from coffer.reports.engine import Drilldown, ReportFilter, add_months, month_end
+from coffer.reports.service import Figure
+from coffer.tenancy.deps import PageTenant, TenantContext
+from coffer.web.csrf import verify_csrf
+from coffer.web.deps import SessionDep
+from coffer.web.forms import errors_by_field
 from coffer.web.templating import render
 
 log = structlog.get_logger("coffer.dashboard")
@@ -37,6 +60,10 @@ class Slot:
     @property
     def failed(self) -> bool:
         return self.body is None
+
+    @property
+    def report_href(self) -> str | None:
+        return CARD_REPORTS.get(self.card.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +123,485 @@ def dashboard_page(
             "getting_started": getting_started,
             "today": card_ctx.today,
         },
+    )
+
+
+# --- report pages ---------------------------------------------------------------------
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+
+TRANSACTIONS_PAGE = "/transactions"
+DEFAULT_MONTHS = 12
+
+# The dashboard cards whose heading leads to the report that tells the longer story.
+CARD_REPORTS = {
+    "net_worth": "/reports/net-worth",
+    "cash_flow": "/reports/cash-flow",
+    "spending": "/reports/income-statement",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInfo:
+    slug: str
+    title: str
+    summary: str
+    # Filters that mean something to this report (net worth covers whole balances).
+    by_category: bool = True
+    by_tag: bool = True
+    # The category trend follows one category, chosen in a select of its own.
+    one_category: bool = False
+
+    @property
+    def href(self) -> str:
+        return f"/reports/{self.slug}"
+
+
+REPORTS = [
+    ReportInfo(
+        "monthly-summary",
+        "Monthly summary",
+        "Income and spending by category, month by month, with totals and averages.",
+    ),
+    ReportInfo(
+        "cash-flow",
+        "Cash flow",
+        "Money in and money out of your accounts each month, transfers left out.",
+    ),
+    ReportInfo(
+        "income-statement",
+        "Income statement",
+        "What came in and what went out over a period, by category, and what was left.",
+    ),
+    ReportInfo(
+        "net-worth",
+        "Net worth",
+        "What you own less what you owe, at the end of every month.",
+        by_category=False,
+        by_tag=False,
+    ),
+    ReportInfo(
+        "top-merchants",
+        "Top merchants",
+        "Where the money went: the merchants you spent most at.",
+    ),
+    ReportInfo(
+        "spending-by-tag",
+        "Spending by tag",
+        "Spending, income and what is not categorised, for each tag. A transaction with "
+        "several tags counts under each of them.",
+    ),
+    ReportInfo(
+        "category-trend",
+        "Category trend",
+        "One category month by month, against the month before and the year before.",
+        by_category=False,
+        one_category=True,
+    ),
+]
+REPORT_BY_SLUG = {r.slug: r for r in REPORTS}
+
+
+@dataclass
+class ReportForm:
+    """The filter as typed: every field a string, so a bad value is shown back as it
+    was. The names are the transaction search's, so a filter reads the same on both."""
+
+    date_from: str = ""
+    date_to: str = ""
+    account_ids: list[str] = field(default_factory=list)
+    category_ids: list[str] = field(default_factory=list)
+    tag_ids: list[str] = field(default_factory=list)
+    category_id: str = ""
+
+
+def _report_form(request: Request, today: date) -> ReportForm:
+    """The form from the query string. Opened without dates, a report covers the last
+    twelve months, this one included: long enough for a trend, short enough to read."""
+    params = request.query_params
+    form = ReportForm(
+        date_from=params.get("date_from", ""),
+        date_to=params.get("date_to", ""),
+        account_ids=[v for v in params.getlist("account_ids") if v],
+        category_ids=[v for v in params.getlist("category_ids") if v],
+        tag_ids=[v for v in params.getlist("tag_ids") if v],
+        category_id=params.get("category_id", "").strip(),
+    )
+    if "date_from" not in params and "date_to" not in params:
+        this_month = month_of(today)
+        form.date_from = add_months(this_month, 1 - DEFAULT_MONTHS).isoformat()
+        form.date_to = month_end(this_month).isoformat()
+    return form
+
+
+def _parse_date(value: str, name: str, errors: dict[str, str]) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "Enter a date, like 2026-03-15."
+        return None
+
+
+def _parse_ids(values: list[str], name: str, errors: dict[str, str]) -> tuple[uuid.UUID, ...]:
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            errors[name] = "That choice does not exist (any longer)."
+    return tuple(dict.fromkeys(ids))
+
+
+def _parse(form: ReportForm, info: ReportInfo) -> tuple[ReportFilter, dict[str, str]]:
+    errors: dict[str, str] = {}
+    filters = ReportFilter(
+        date_from=_parse_date(form.date_from, "date_from", errors),
+        date_to=_parse_date(form.date_to, "date_to", errors),
+        account_ids=_parse_ids(form.account_ids, "account_ids", errors),
+        category_ids=_parse_ids(form.category_ids, "category_ids", errors)
+        if info.by_category
+        else (),
+        tag_ids=_parse_ids(form.tag_ids, "tag_ids", errors) if info.by_tag else (),
+    )
+    if info.one_category and form.category_id:
+        _parse_ids([form.category_id], "category_id", errors)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        errors["date_to"] = "Choose an end date on or after the start date."
+    return filters, errors
+
+
+def _sentence(message: str) -> str:
+    text = message.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def drilldown_href(figure: Figure | Drilldown) -> str:
+    """The /transactions search listing the transactions behind a figure."""
+    search = figure.drilldown if isinstance(figure, Figure) else figure
+    query = search.query_string()
+    return f"{TRANSACTIONS_PAGE}?{query}" if query else TRANSACTIONS_PAGE
+
+
+def _category_options(categories: list[Category]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group, [(value, text)]) for the category select: each top-level category with
+    its children, spending first, as on the transaction search."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    children: dict[uuid.UUID, list[Category]] = {}
+    for c in categories:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c)
+    for kind in (CategoryKind.expense.value, CategoryKind.income.value):
+        for c in categories:
+            if c.kind != kind or c.parent_id is not None:
+                continue
+            label = "income" if kind == CategoryKind.income.value else "spending"
+            options = [(str(c.id), c.name)]
+            options += [(str(k.id), f"{c.name} › {k.name}") for k in children.get(c.id, [])]
+            groups.append((f"{c.name} ({label})", options))
+    return groups
+
+
+class Amounts:
+    """What the templates need of a report's minor units: the Decimal to format, the
+    decimal string a chart draws, and the link behind a figure."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __call__(self, amount_minor: int | None) -> Decimal | None:
+        return None if amount_minor is None else from_minor(amount_minor, self.code)
+
+    def text(self, amount_minor: int | None) -> str | None:
+        return None if amount_minor is None else decimal_text(amount_minor, self.code)
+
+    @staticmethod
+    def href(figure: Figure | Drilldown) -> str:
+        return drilldown_href(figure)
+
+
+Builder = Callable[[Session, TenantContext, ReportFilter, ReportForm], Any]
+
+
+def _report_page(
+    request: Request,
+    session: Session,
+    ctx: TenantContext,
+    info: ReportInfo,
+    build: Builder,
+    chart: Callable[[Any, Amounts], dict[str, Any] | None],
+) -> HTMLResponse:
+    today = date.today()
+    form = _report_form(request, today)
+    filters, errors = _parse(form, info)
+    report = None
+    # The trend waits for its category rather than guessing one.
+    chosen = form.category_id or not info.one_category
+    if not errors and chosen:
+        try:
+            report = build(session, ctx, filters, form)
+        except (ValidationFailed, NotFound) as exc:
+            # Another household's id, a span too long: the form says which field.
+            errors = errors_by_field(exc)
+    code = ctx.tenant.base_currency
+    amounts = Amounts(code)
+    return render(
+        request,
+        f"reports/{info.slug.replace('-', '_')}.html",
+        {
+            "active_nav": "reports",
+            "info": info,
+            "reports": REPORTS,
+            "form": form,
+            "errors": {k: _sentence(v) for k, v in errors.items()},
+            "report": report,
+            "code": code,
+            "amounts": amounts,
+            "chart": chart(report, amounts) if report is not None else None,
+            "accounts": ledger.list_accounts(session, tenant_id=ctx.tenant_id),
+            "category_groups": _category_options(
+                ledger.list_categories(session, tenant_id=ctx.tenant_id)
+            ),
+            "tags": ledger.list_tags(session, tenant_id=ctx.tenant_id),
+            "fx_rates_href": RATES_PATH,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+def _month_labels(months: list[date], locale: str) -> list[str]:
+    return [format_date(m, "MMM yyyy", locale=locale) for m in months]
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_index(request: Request, _ctx: PageTenant) -> HTMLResponse:
+    return render(request, "reports/index.html", {"active_nav": "reports", "reports": REPORTS})
+
+
+@router.get("/reports/monthly-summary", response_class=HTMLResponse)
+def monthly_summary_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    locale = ctx.tenant.locale or "en_US"
+
+    def chart(report: service.MonthlySummary, amounts: Amounts) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "labels": _month_labels(report.months, locale),
+            "series": [
+                {
+                    "label": "Income",
+                    "colour": "--chart-1",
+                    "values": [amounts.text(f.amount_minor) for f in report.income.months],
+                },
+                {
+                    "label": "Spending",
+                    "colour": "--chart-3",
+                    "values": [amounts.text(f.amount_minor) for f in report.spending.months],
+                },
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["monthly-summary"],
+        lambda s, c, f, _: service.monthly_summary(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/cash-flow", response_class=HTMLResponse)
+def cash_flow_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    locale = ctx.tenant.locale or "en_US"
+
+    def chart(report: service.CashFlow, amounts: Amounts) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "labels": _month_labels([m.month for m in report.months], locale),
+            "series": [
+                {
+                    "label": "Money in",
+                    "colour": "--chart-1",
+                    "values": [amounts.text(m.money_in.amount_minor) for m in report.months],
+                },
+                {
+                    "label": "Money out",
+                    "colour": "--chart-3",
+                    "values": [amounts.text(m.money_out.amount_minor) for m in report.months],
+                },
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["cash-flow"],
+        lambda s, c, f, _: service.cash_flow(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/income-statement", response_class=HTMLResponse)
+def income_statement_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    def chart(report: service.IncomeStatement, amounts: Amounts) -> dict[str, Any] | None:
+        rows = [r for r in report.spending if r.amount.amount_minor > 0]
+        if not rows:
+            return None
+        rows.sort(key=lambda r: -r.amount.amount_minor)
+        return {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [r.name for r in rows],
+            "series": [
+                {
+                    "label": "Spending",
+                    "colour": "--chart-3",
+                    "values": [amounts.text(r.amount.amount_minor) for r in rows],
+                }
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["income-statement"],
+        lambda s, c, f, _: service.income_statement(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/net-worth", response_class=HTMLResponse)
+def net_worth_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    locale = ctx.tenant.locale or "en_US"
+
+    def chart(report: service.NetWorthHistory, amounts: Amounts) -> dict[str, Any]:
+        return {
+            "type": "line",
+            "label": "Net worth",
+            "labels": _month_labels([p.month for p in report.points], locale),
+            "values": [amounts.text(p.net_worth.amount_minor) for p in report.points],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["net-worth"],
+        lambda s, c, f, _: service.net_worth_history(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/top-merchants", response_class=HTMLResponse)
+def top_merchants_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    def chart(report: service.TopMerchants, amounts: Amounts) -> dict[str, Any] | None:
+        if not report.merchants:
+            return None
+        return {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [m.name for m in report.merchants],
+            "series": [
+                {
+                    "label": "Spending",
+                    "colour": "--chart-2",
+                    "values": [amounts.text(m.spending.amount_minor) for m in report.merchants],
+                }
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["top-merchants"],
+        lambda s, c, f, _: service.top_merchants(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/spending-by-tag", response_class=HTMLResponse)
+def spending_by_tag_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    def chart(report: service.SpendingByTag, amounts: Amounts) -> dict[str, Any] | None:
+        if not report.tags:
+            return None
+        return {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [f"#{t.name}" for t in report.tags],
+            "series": [
+                {
+                    "label": "Spending",
+                    "colour": "--chart-3",
+                    "values": [amounts.text(t.spending.amount_minor) for t in report.tags],
+                },
+                {
+                    "label": "Income",
+                    "colour": "--chart-1",
+                    "values": [amounts.text(t.income.amount_minor) for t in report.tags],
+                },
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["spending-by-tag"],
+        lambda s, c, f, _: service.spending_by_tag(
+            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
+        ),
+        chart,
+    )
+
+
+@router.get("/reports/category-trend", response_class=HTMLResponse)
+def category_trend_page(request: Request, ctx: PageTenant, session: SessionDep) -> HTMLResponse:
+    locale = ctx.tenant.locale or "en_US"
+
+    def chart(report: service.CategoryTrend, amounts: Amounts) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "labels": _month_labels([p.month for p in report.points], locale),
+            "series": [
+                {
+                    "label": report.name,
+                    "colour": "--chart-1"
+                    if report.kind == CategoryKind.income.value
+                    else "--chart-3",
+                    "values": [amounts.text(p.amount.amount_minor) for p in report.points],
+                }
+            ],
+        }
+
+    return _report_page(
+        request,
+        session,
+        ctx,
+        REPORT_BY_SLUG["category-trend"],
+        lambda s, c, f, form: service.category_trend(
+            s,
+            tenant_id=c.tenant_id,
+            base_currency=c.tenant.base_currency,
+            category_id=uuid.UUID(form.category_id),
+            filters=f,
+        ),
+        chart,
     )

@@ -7,10 +7,14 @@
  *     <canvas data-chart="chart-net-worth" aria-hidden="true"></canvas>
  *   </div>
  *   <script type="application/json" id="chart-net-worth">
- *     {"type": "line" | "doughnut", "label": "Net worth",
+ *     {"type": "line" | "doughnut" | "bar", "label": "Net worth",
  *      "labels": ["Jan 2026", ...], "values": ["1234.50", null, ...],
  *      "display": ["$1,234.50", "", ...], "colours": ["#8D6E63", "--chart-6", ...]}
  *   </script>
+ *
+ * A bar chart carries one or more series drawn side by side instead of "values":
+ *   {"type": "bar", "labels": [...], "horizontal": false,
+ *    "series": [{"label": "Income", "colour": "--chart-1", "values": ["12.50", ...]}]}
  *
  * Values are decimal strings: they become numbers here only to be drawn; every figure
  * a person reads (tooltips, axis ends aside) is the server's formatted "display" text.
@@ -155,10 +159,65 @@
     };
   }
 
+  function colourOf(name, index) {
+    var colour = name || PALETTE[index % PALETTE.length];
+    return colour.indexOf("--") === 0 ? token(colour) : colour;
+  }
+
+  function barConfig(spec) {
+    var text = token("--chart-text");
+    var valueAxis = {
+      grid: { color: token("--chart-grid") },
+      border: { display: false },
+      ticks: { color: text, maxTicksLimit: 5, callback: compact },
+    };
+    var categoryAxis = {
+      grid: { display: false },
+      border: { color: token("--chart-grid") },
+      ticks: { color: text, maxRotation: 0, autoSkipPadding: 12 },
+    };
+    return {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (series, i) {
+          var colour = colourOf(series.colour, i);
+          return {
+            label: series.label,
+            data: numbers(series.values),
+            backgroundColor: colour,
+            borderColor: colour,
+            borderRadius: 3,
+            maxBarThickness: 28,
+          };
+        }),
+      },
+      options: {
+        maintainAspectRatio: false,
+        indexAxis: spec.horizontal ? "y" : "x",
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: {
+            display: spec.series.length > 1,
+            labels: { color: text, boxWidth: 12 },
+          },
+        },
+        scales: spec.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
+      },
+    };
+  }
+
+  function configFor(spec) {
+    if (spec.type === "bar") return barConfig(spec);
+    return spec.type === "doughnut" ? doughnutConfig(spec) : lineConfig(spec);
+  }
+
   function draw(canvas) {
     var spec = readSpec(canvas);
-    if (!spec || !spec.values || !spec.values.length) return;
-    var config = spec.type === "doughnut" ? doughnutConfig(spec) : lineConfig(spec);
+    if (!spec) return;
+    var values = spec.type === "bar" ? spec.series && spec.series.length && spec.labels : spec.values;
+    if (!values || !values.length) return;
+    var config = configFor(spec);
     config.options.responsive = true;
     config.options.animation = reducedMotion() ? false : { duration: 500 };
     var box = canvas.closest("[data-chart-box]");
