@@ -26,9 +26,6 @@ reported in `DemoResult.finished`; a load with nothing left to do changes nothin
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,11 +35,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import coffer
 from coffer.auth.models import User
 from coffer.auth.service import get_user_by_email, register_user
 from coffer.config import get_settings
 from coffer.db.session import Database, set_context
+from coffer.discovery import import_capability_modules
 from coffer.tenancy import service as tenancy_service
 from coffer.tenancy.models import Role
 
@@ -144,13 +141,7 @@ def demo_follow_up(*, order: int) -> Callable[[DemoFollowUp], DemoFollowUp]:
 def discover_loaders() -> None:
     """Import every `coffer.<package>.demo` and `coffer.demo_<part>` module, so their
     loaders register."""
-    for module in pkgutil.iter_modules(coffer.__path__):
-        if module.ispkg:
-            name = f"coffer.{module.name}.demo"
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
-        elif module.name.startswith("demo_"):
-            importlib.import_module(f"coffer.{module.name}")
+    import_capability_modules("demo", top_level_prefix="demo_")
 
 
 def registered_loaders() -> list[str]:

@@ -34,9 +34,7 @@ The contract:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -47,8 +45,8 @@ from typing import Any, Literal, TypeVar
 import structlog
 from sqlalchemy.orm import Session
 
-import coffer
 from coffer.auth.models import User
+from coffer.discovery import import_capability_modules
 from coffer.tenancy.models import Role, Tenant
 
 log = structlog.get_logger("coffer.dashboard")
@@ -137,13 +135,12 @@ def dashboard_card(
     return register
 
 
+@functools.cache
 def discover_cards() -> None:
-    """Import every `coffer.<package>.cards` module, so their cards register."""
-    for module in pkgutil.iter_modules(coffer.__path__):
-        if module.ispkg:
-            name = f"coffer.{module.name}.cards"
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
+    """Import every `coffer.<package>.cards` module, so their cards register. Once per
+    process: the set of modules does not change while it runs, and the dashboard is
+    the page people open most."""
+    import_capability_modules("cards")
 
 
 def registered_cards() -> list[CardSpec]:
