@@ -328,6 +328,20 @@ class Amounts:
 Builder = Callable[[Session, TenantContext, ReportFilter, ReportForm], Any]
 
 
+def _whole_household(report: Callable[..., Any]) -> Builder:
+    """The builder of a report that takes nothing but the household and the filters."""
+
+    def build(session: Session, ctx: TenantContext, filters: ReportFilter, _form: Any) -> Any:
+        return report(
+            session,
+            tenant_id=ctx.tenant_id,
+            base_currency=ctx.tenant.base_currency,
+            filters=filters,
+        )
+
+    return build
+
+
 def _report_page(
     request: Request,
     session: Session,
@@ -410,9 +424,7 @@ def monthly_summary_page(request: Request, ctx: PageTenant, session: SessionDep)
         session,
         ctx,
         REPORT_BY_SLUG["monthly-summary"],
-        lambda s, c, f, _: service.monthly_summary(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.monthly_summary),
         chart,
     )
 
@@ -444,9 +456,7 @@ def cash_flow_page(request: Request, ctx: PageTenant, session: SessionDep) -> HT
         session,
         ctx,
         REPORT_BY_SLUG["cash-flow"],
-        lambda s, c, f, _: service.cash_flow(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.cash_flow),
         chart,
     )
 
@@ -476,9 +486,7 @@ def income_statement_page(request: Request, ctx: PageTenant, session: SessionDep
         session,
         ctx,
         REPORT_BY_SLUG["income-statement"],
-        lambda s, c, f, _: service.income_statement(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.income_statement),
         chart,
     )
 
@@ -500,9 +508,7 @@ def net_worth_page(request: Request, ctx: PageTenant, session: SessionDep) -> HT
         session,
         ctx,
         REPORT_BY_SLUG["net-worth"],
-        lambda s, c, f, _: service.net_worth_history(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.net_worth_history),
         chart,
     )
 
@@ -530,9 +536,7 @@ def top_merchants_page(request: Request, ctx: PageTenant, session: SessionDep) -
         session,
         ctx,
         REPORT_BY_SLUG["top-merchants"],
-        lambda s, c, f, _: service.top_merchants(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.top_merchants),
         chart,
     )
 
@@ -565,9 +569,7 @@ def spending_by_tag_page(request: Request, ctx: PageTenant, session: SessionDep)
         session,
         ctx,
         REPORT_BY_SLUG["spending-by-tag"],
-        lambda s, c, f, _: service.spending_by_tag(
-            s, tenant_id=c.tenant_id, base_currency=c.tenant.base_currency, filters=f
-        ),
+        _whole_household(service.spending_by_tag),
         chart,
     )
 
