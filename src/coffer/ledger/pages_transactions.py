@@ -468,6 +468,16 @@ def _locale(ctx: TenantContext) -> str:
     return ctx.tenant.locale or "en_US"
 
 
+def search_request(
+    request: Request, ctx: TenantContext
+) -> tuple[SearchForm, service.TransactionFilter, dict[str, str]]:
+    """The search page's filters as its query string holds them (for the downloads of
+    coffer.reports.pages): the form, the filter and any field errors."""
+    form = _search_form(request)
+    filters, errors = _filters(form, _locale(ctx))
+    return form, filters, errors
+
+
 def _saved_links(session: Session, ctx: TenantContext) -> list[dict[str, Any]]:
     saved = service.list_saved_filters(session, tenant_id=ctx.tenant_id, user_id=ctx.user.id)
     links = []
@@ -535,6 +545,7 @@ def _search_page(
             "save_errors": save_errors or {},
             "is_first_page": not cursor,
             "first_href": back,
+            "export_query": query,
         }
     )
     return render(request, "ledger/transactions/search.html", context, status_code=status_code)

@@ -46,7 +46,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 TRANSACTIONS_PAGE = "/transactions"
 
 
-def _filter(query: PeriodQuery) -> service.ReportFilter:
+def report_filter(query: PeriodQuery) -> service.ReportFilter:
     return service.ReportFilter(
         date_from=query.date_from,
         date_to=query.date_to,
@@ -137,7 +137,7 @@ def monthly_summary(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
     return MonthlySummaryRead(
@@ -166,7 +166,7 @@ def category_trend(
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
         category_id=category_id,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
     return CategoryTrendRead(
@@ -203,7 +203,7 @@ def top_merchants(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
         limit=limit,
     )
     shape = _Shape(report.header)
@@ -235,7 +235,7 @@ def cash_flow(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
     return CashFlowRead(
@@ -267,7 +267,7 @@ def income_statement(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
     return IncomeStatementRead(
@@ -294,7 +294,7 @@ def net_worth(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
 
@@ -336,7 +336,7 @@ def spending_by_tag(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
-        filters=_filter(filters),
+        filters=report_filter(filters),
     )
     shape = _Shape(report.header)
     return SpendingByTagRead(

@@ -4,7 +4,9 @@
   range, or the entries touching some accounts) as plain-text accounting journals that
   `hledger check` and `bean-check` accept, with the same balances as Coffer;
 - /exports/transactions.xlsx: a transaction search (the filters of GET /transactions,
-  like /transactions/export.csv) as a workbook.
+  like /transactions/export.csv) as a workbook;
+- /exports/reports/{report}.csv and .xlsx: any report (the filters of its
+  /reports/... route) as the table of coffer.reports.tables.
 
 Any member may read them (CurrentTenant), as they may read the ledger itself; like the
 CSV export, they are reads and are not written to the audit log. Filters are checked,
@@ -20,9 +22,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -31,8 +34,12 @@ from coffer.errors import field_error
 from coffer.ledger import service
 from coffer.ledger.api_transactions import to_filter
 from coffer.ledger.schemas import TransactionQuery
-from coffer.reports.exports import beancount, journal, xlsx
+from coffer.reports import service as reports
+from coffer.reports import tables
+from coffer.reports.api import report_filter
+from coffer.reports.exports import beancount, journal, report_files, xlsx
 from coffer.reports.exports.entries import Selection
+from coffer.reports.schemas import ReportQuery
 from coffer.tenancy.deps import CurrentTenant
 from coffer.web.deps import DatabaseDep, SessionDep
 
@@ -192,4 +199,94 @@ def export_transactions_xlsx(
     filename = f"coffer-transactions-{date.today().isoformat()}.xlsx"
     return StreamingResponse(
         xlsx.stream_file(spooled), media_type=xlsx.MEDIA_TYPE, headers=_attachment(filename)
+    )
+
+
+class ReportName(StrEnum):
+    """The reports (coffer.reports.tables.TITLES)."""
+
+    monthly_summary = "monthly-summary"
+    cash_flow = "cash-flow"
+    income_statement = "income-statement"
+    net_worth = "net-worth"
+    top_merchants = "top-merchants"
+    spending_by_tag = "spending-by-tag"
+    category_trend = "category-trend"
+
+
+class ReportExportQuery(ReportQuery):
+    """The filter of the report's own route; `category_id` is the category trend's,
+    `limit` the top merchants' (other reports ignore both)."""
+
+    category_id: uuid.UUID | None = Field(
+        default=None, description="category-trend only: the category it follows."
+    )
+    limit: int = Field(
+        default=10, ge=1, le=reports.MAX_MERCHANTS, description="top-merchants only."
+    )
+
+
+def _report_table(
+    session: Session, context: CurrentTenant, report: ReportName, query: ReportExportQuery
+) -> tables.Table:
+    return tables.build_table(
+        session,
+        tenant_id=context.tenant_id,
+        base_currency=context.tenant.base_currency,
+        slug=report.value,
+        request=tables.TableRequest(
+            filters=report_filter(query), category_id=query.category_id, limit=query.limit
+        ),
+    )
+
+
+@router.get(
+    "/exports/reports/{report}.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report's table: a header row (money columns name the "
+            "currency), then one row per line of the report, amounts as decimal strings",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+    summary="Export a report as CSV (the filters of its /reports/... route)",
+)
+def export_report_csv(
+    session: SessionDep,
+    context: CurrentTenant,
+    report: ReportName,
+    query: Annotated[ReportExportQuery, Query()],
+) -> Response:
+    table = _report_table(session, context, report, query)
+    return Response(
+        report_files.csv_text(table).encode("utf-8"),
+        media_type=report_files.CSV_MEDIA_TYPE,
+        headers=_attachment(report_files.filename(table, "csv")),
+    )
+
+
+@router.get(
+    "/exports/reports/{report}.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report's table on its own sheet (date and number cells), "
+            "and an About sheet with the period, currency, notes and missing rates",
+            "content": {xlsx.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    summary="Export a report as XLSX (the filters of its /reports/... route)",
+)
+def export_report_xlsx(
+    session: SessionDep,
+    context: CurrentTenant,
+    report: ReportName,
+    query: Annotated[ReportExportQuery, Query()],
+) -> Response:
+    table = _report_table(session, context, report, query)
+    return Response(
+        report_files.xlsx_bytes(table),
+        media_type=xlsx.MEDIA_TYPE,
+        headers=_attachment(report_files.filename(table, "xlsx")),
     )

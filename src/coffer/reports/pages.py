@@ -11,22 +11,24 @@ and the rest of the page is whole.
 Each report page (/reports/...) is a GET form of the common report filter, a chart
 for the eye and a table for the figures, every figure a link to the transaction
 search that lists what makes it up. The filter's field names are the transaction
-search's; bad input re-renders the form with field errors (422).
+search's; bad input re-renders the form with field errors (422). Each page links to
+its table as CSV and XLSX (/reports/<slug>.csv, .xlsx) with the filter it shows.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import structlog
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -35,16 +37,19 @@ from coffer.core.money import from_minor
 from coffer.errors import NotFound, ValidationFailed
 from coffer.ledger import service as ledger
 from coffer.ledger.common import decimal_text, month_of
+from coffer.ledger.export_csv import export_lines
 from coffer.ledger.models import Category, CategoryKind
 from coffer.ledger.pages_rates import RATES_PATH
-from coffer.reports import service
+from coffer.ledger.pages_transactions import SearchForm, search_request
+from coffer.reports import service, tables
 from coffer.reports.dashboard import CardContext, CardResult, CardSpec, load_cards
 from coffer.reports.engine import Drilldown, ReportFilter, add_months, month_end
+from coffer.reports.exports import report_files, xlsx
 from coffer.reports.service import Figure
 from coffer.tenancy.deps import PageTenant, TenantContext
 from coffer.web.csrf import verify_csrf
-from coffer.web.deps import SessionDep
-from coffer.web.forms import errors_by_field
+from coffer.web.deps import DatabaseDep, SessionDep
+from coffer.web.forms import errors_by_field, redirect
 from coffer.web.templating import render
 
 log = structlog.get_logger("coffer.dashboard")
@@ -213,6 +218,18 @@ class ReportForm:
     category_ids: list[str] = field(default_factory=list)
     tag_ids: list[str] = field(default_factory=list)
     category_id: str = ""
+
+    def query(self, info: ReportInfo) -> str:
+        """The filter as the query string of this report's page and downloads."""
+        pairs = [("date_from", self.date_from), ("date_to", self.date_to)]
+        pairs += [("account_ids", v) for v in self.account_ids]
+        if info.by_category:
+            pairs += [("category_ids", v) for v in self.category_ids]
+        if info.by_tag:
+            pairs += [("tag_ids", v) for v in self.tag_ids]
+        if info.one_category:
+            pairs.append(("category_id", self.category_id))
+        return urlencode([(k, v) for k, v in pairs if v])
 
 
 def _report_form(request: Request, today: date) -> ReportForm:
@@ -383,6 +400,7 @@ def _report_page(
             ),
             "tags": ledger.list_tags(session, tenant_id=ctx.tenant_id),
             "fx_rates_href": RATES_PATH,
+            "export_query": form.query(info),
         },
         status_code=422 if errors else 200,
     )
@@ -606,4 +624,97 @@ def category_trend_page(request: Request, ctx: PageTenant, session: SessionDep) 
             filters=f,
         ),
         chart,
+    )
+
+
+def _download(
+    request: Request, session: Session, ctx: TenantContext, slug: str, extension: str
+) -> Response:
+    """The report's table as a file, with the filter its page would show. A filter the
+    page would refuse sends the browser back to the page, which says what is wrong."""
+    info = REPORT_BY_SLUG.get(slug)
+    if info is None:
+        raise NotFound("There is no such report.")
+    form = _report_form(request, date.today())
+    filters, errors = _parse(form, info)
+    back = redirect(f"{info.href}?{form.query(info)}")
+    if errors or (info.one_category and not form.category_id):
+        return back
+    try:
+        table = tables.build_table(
+            session,
+            tenant_id=ctx.tenant_id,
+            base_currency=ctx.tenant.base_currency,
+            slug=slug,
+            request=tables.TableRequest(
+                filters=filters,
+                category_id=uuid.UUID(form.category_id) if info.one_category else None,
+            ),
+        )
+    except (ValidationFailed, NotFound):
+        return back
+    if extension == "csv":
+        body, media_type = report_files.csv_text(table).encode("utf-8"), report_files.CSV_MEDIA_TYPE
+    else:
+        body, media_type = report_files.xlsx_bytes(table), report_files.XLSX_MEDIA_TYPE
+    return Response(
+        body,
+        media_type=media_type,
+        headers=_attachment(report_files.filename(table, extension)),
+    )
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+
+
+@router.get("/reports/{slug}.csv", response_model=None)
+def report_csv(request: Request, ctx: PageTenant, session: SessionDep, slug: str) -> Response:
+    return _download(request, session, ctx, slug, "csv")
+
+
+@router.get("/reports/{slug}.xlsx", response_model=None)
+def report_xlsx(request: Request, ctx: PageTenant, session: SessionDep, slug: str) -> Response:
+    return _download(request, session, ctx, slug, "xlsx")
+
+
+def _back_to_search(form: SearchForm) -> Response:
+    query = urlencode(form.pairs())
+    return redirect("/transactions" + (f"?{query}" if query else ""))
+
+
+@router.get("/transactions/export.csv", response_model=None)
+def transactions_csv(request: Request, ctx: PageTenant, database: DatabaseDep) -> Response:
+    """Every transaction the search page's filters find, as the API's CSV export."""
+    form, filters, errors = search_request(request, ctx)
+    if errors:
+        return _back_to_search(form)
+    user_id, tenant_id = ctx.user.id, ctx.tenant_id
+
+    def lines() -> Iterator[bytes]:
+        with database.unit_of_work(user_id=user_id, tenant_id=tenant_id) as reader:
+            for text in export_lines(reader, tenant_id=tenant_id, filters=filters):
+                yield text.encode("utf-8")
+
+    return StreamingResponse(
+        lines(),
+        media_type=report_files.CSV_MEDIA_TYPE,
+        headers=_attachment(f"coffer-transactions-{date.today().isoformat()}.csv"),
+    )
+
+
+@router.get("/transactions/export.xlsx", response_model=None)
+def transactions_xlsx(request: Request, ctx: PageTenant, session: SessionDep) -> Response:
+    """Every transaction the search page's filters find, as the API's XLSX export."""
+    form, filters, errors = search_request(request, ctx)
+    if errors:
+        return _back_to_search(form)
+    spooled = xlsx.workbook_file(session, tenant_id=ctx.tenant_id, filters=filters)
+    return StreamingResponse(
+        xlsx.stream_file(spooled),
+        media_type=xlsx.MEDIA_TYPE,
+        headers=_attachment(f"coffer-transactions-{date.today().isoformat()}.xlsx"),
     )
