@@ -253,6 +253,7 @@ def test_spending_by_category_rolls_up_to_parents_and_links_to_them(
         "date_from": [MONTH_START.isoformat()],
         "date_to": [TODAY.isoformat()],
         "category_ids": [household["food"]],
+        "transfers": ["false"],
     }
     listed = text(browser.get(food_href, headers=HTML))
     assert "Corner grocer" in listed
@@ -264,6 +265,45 @@ def test_spending_by_category_rolls_up_to_parents_and_links_to_them(
     assert "Mystery shop" in text(browser.get(items[2][0].replace("&amp;", "&"), headers=HTML))
     # The chart's data block carries the same figures as the list.
     assert '"values": ["1500.00", "165.50", "10.00"]' in card.replace("&#34;", '"')
+
+
+def test_the_month_cards_say_what_the_reports_say_for_the_same_days(
+    browser: TestClient, alice: ApiUser, household: dict[str, str]
+) -> None:
+    """One definition of income and spending: a split with a refund line and an
+    uncategorised refund count on the dashboard exactly as in the reports."""
+    cats = _categories(browser, alice)
+    _api(
+        browser,
+        alice,
+        "POST",
+        "/transactions",
+        account_id=household["checking"],
+        posted_on=TODAY.isoformat(),
+        amount="-60.00",
+        payee="Split shop",
+        splits=[
+            {"amount": "-80.00", "category_id": cats["Groceries"]},
+            {"amount": "20.00", "category_id": cats["Restaurants"]},
+        ],
+    )
+    _txn(browser, alice, household["checking"], "4.00", "Mystery refund")
+    period = f"date_from={MONTH_START.isoformat()}&date_to={TODAY.isoformat()}"
+    flow = _api(browser, alice, "GET", f"/reports/cash-flow?{period}")
+    statement = _api(browser, alice, "GET", f"/reports/income-statement?{period}")
+    page = text(browser.get("/", headers=HTML))
+    cash = _section(page, "cash-flow")
+    assert usd(flow["money_in"]["amount"]) in cash
+    assert usd(flow["money_out"]["amount"]) in cash
+    assert flow["money_out"]["amount"] == "1755.50"  # the split's -80 line is money out
+    spending = _section(page, "spending")
+    uncategorised = Decimal(statement["uncategorised"]["amount"])
+    total = Decimal(statement["spending_total"]["amount"]) + max(-uncategorised, Decimal(0))
+    assert total == Decimal("1731.50")  # 1500 + 165.50 + 80 - 20, and 10 - 4 uncategorised
+    assert usd(total) in spending
+    for row in statement["spending"]:
+        assert usd(row["amount"]["amount"]) in spending
+        assert row["amount"]["drilldown"] in spending
 
 
 def test_accounts_and_recent_transactions_link_to_their_pages(

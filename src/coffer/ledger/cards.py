@@ -13,14 +13,14 @@ Definitions, so the figures agree with the pages they link to:
   converted at today's rate, exactly as the accounts page does. A trend point is the
   same sum at a month's end (today for this month), each balance converted at that
   day's rate, over the accounts open at the time.
-- This month's cash flow counts every transaction from the first of the month to
-  today except transfers between the household's own accounts: money in is the sum of
-  the positive amounts, spending the sum of the negative ones, kept is the difference.
-  Each amount is converted at its own day's rate (per currency and day).
-- Spending by category nets each expense category over the same days (a refund
-  booked to Groceries lowers Groceries), rolled up to the top-level category, plus the
-  uncategorised spending; its links filter the search by the parent category, which
-  matches its children too.
+- This month's cash flow is the cash-flow report (coffer.reports.service.cash_flow)
+  from the first of the month to today: transfers between the household's own
+  accounts left out, money in the positive lines, spending the negative ones, kept the
+  difference, each converted at its own day's rate.
+- Spending by category is the income statement of the same days: each expense
+  category net of its refunds, rolled up to the top-level category, and the
+  uncategorised lines when, on balance, they took money out. Its links are the
+  report's drill-downs, so they list what the report counts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from coffer.core.allocation import allocate
@@ -44,14 +43,12 @@ from coffer.ledger import service
 from coffer.ledger.common import month_of
 from coffer.ledger.models import (
     Account,
-    Category,
-    CategoryKind,
-    LedgerTransaction,
-    TransactionSplit,
 )
 from coffer.ledger.pages_accounts import GROUPS, type_label
 from coffer.ledger.trends import month_end_balances, month_starts
+from coffer.reports import service as reports
 from coffer.reports.dashboard import CardContext, dashboard_card
+from coffer.reports.engine import ReportFilter
 
 TREND_MONTHS = 12
 TOP_CATEGORIES = 6
@@ -215,6 +212,10 @@ class MonthWindow:
     def all_href(self) -> str:
         return self.href(transfers="false")
 
+    @property
+    def report_filter(self) -> ReportFilter:
+        return ReportFilter(date_from=self.start, date_to=self.end)
+
 
 def _month_window(accounts: Sequence[Account], today: date) -> MonthWindow:
     quanta = [money_currency(a.currency).quantum for a in accounts] or [Decimal("0.01")]
@@ -229,7 +230,7 @@ class CashFlow:
     spending: Decimal  # as a positive amount
     saved: Decimal  # income - spending
     saved_share: int | None  # saved as a whole percent of income, when both are positive
-    unconverted: int  # transactions left out: no rate to the base currency
+    unconverted: int  # (currency, day) pairs left out: no rate to the base currency
 
 
 @dashboard_card(key="cash_flow", title="This month so far", order=20)
@@ -238,33 +239,17 @@ def cash_flow(session: Session, ctx: CardContext) -> CashFlow | None:
     if not accounts:
         return None
     window = _month_window(accounts, ctx.today)
-    txn = LedgerTransaction
-    sign = case((txn.amount_minor > 0, 1), else_=-1)
-    query = (
-        select(Account.currency, txn.posted_on, sign, func.sum(txn.amount_minor), func.count())
-        .join(Account, and_(Account.id == txn.account_id, Account.tenant_id == ctx.tenant_id))
-        .where(
-            txn.tenant_id == ctx.tenant_id,
-            txn.posted_on >= window.start,
-            txn.posted_on <= window.end,
-            txn.transfer_group_id.is_(None),
-            txn.amount_minor != 0,
-        )
-        .group_by(Account.currency, txn.posted_on, sign)
+    report = reports.cash_flow(
+        session,
+        tenant_id=ctx.tenant_id,
+        base_currency=ctx.base_currency,
+        filters=window.report_filter,
+        today=ctx.today,
     )
-    rows = list(session.execute(query))
-    if not rows:
+    income, spending = report.money_in.amount_minor, report.money_out.amount_minor
+    missing = len(report.header.missing_rates)
+    if income == 0 and spending == 0 and not missing:
         return None
-    convert = service.Converter(session, tenant_id=ctx.tenant_id, to_ccy=ctx.base_currency)
-    income = spending = missing = 0
-    for code, day, direction, total, count in rows:
-        value = convert(int(total), code, day)
-        if value is None:
-            missing += int(count)
-        elif direction > 0:
-            income += value
-        else:
-            spending -= value
     base = ctx.base_currency
     saved = income - spending
     share = round(saved * 100 / income) if income > 0 and saved > 0 else None
@@ -302,60 +287,9 @@ class CategorySpending:
         return [str(s.amount) for s in self.slices]
 
 
-@dataclass(frozen=True, slots=True)
-class _Family:
-    top: Category
-    kind: str
-
-
-def _families(categories: Sequence[Category]) -> dict[uuid.UUID, _Family]:
-    by_id = {c.id: c for c in categories}
-    result: dict[uuid.UUID, _Family] = {}
-    for c in categories:
-        top = by_id.get(c.parent_id, c) if c.parent_id else c
-        result[c.id] = _Family(top=top, kind=c.kind)
-    return result
-
-
-def _spending_rows(
-    session: Session, tenant_id: uuid.UUID, window: MonthWindow
-) -> list[tuple[str, date, uuid.UUID | None, int, int]]:
-    """(currency, day, category, sign, sum) of whole transactions and split lines."""
-    txn, line = LedgerTransaction, TransactionSplit
-    in_window = and_(
-        txn.tenant_id == tenant_id,
-        txn.posted_on >= window.start,
-        txn.posted_on <= window.end,
-        txn.transfer_group_id.is_(None),
-    )
-    account = and_(Account.id == txn.account_id, Account.tenant_id == tenant_id)
-    whole_sign = case((txn.amount_minor > 0, 1), else_=-1)
-    whole = (
-        select(
-            Account.currency, txn.posted_on, txn.category_id, whole_sign, func.sum(txn.amount_minor)
-        )
-        .join(Account, account)
-        .where(in_window, txn.is_split.is_(False))
-        .group_by(Account.currency, txn.posted_on, txn.category_id, whole_sign)
-    )
-    line_sign = case((line.amount_minor > 0, 1), else_=-1)
-    parts = (
-        select(
-            Account.currency,
-            txn.posted_on,
-            line.category_id,
-            line_sign,
-            func.sum(line.amount_minor),
-        )
-        .join(txn, and_(txn.id == line.transaction_id, txn.tenant_id == tenant_id))
-        .join(Account, account)
-        .where(in_window, line.tenant_id == tenant_id)
-        .group_by(Account.currency, txn.posted_on, line.category_id, line_sign)
-    )
-    rows: list[tuple[str, date, uuid.UUID | None, int, int]] = []
-    for query in (whole, parts):
-        rows.extend((c, d, cat, int(s), int(t)) for c, d, cat, s, t in session.execute(query))
-    return rows
+def _href(figure: reports.Figure) -> str:
+    query = figure.drilldown.query_string()
+    return f"{TRANSACTIONS}?{query}" if query else TRANSACTIONS
 
 
 @dashboard_card(key="spending", title="Spending by category", order=30, width="full")
@@ -364,59 +298,56 @@ def spending_by_category(session: Session, ctx: CardContext) -> CategorySpending
     if not accounts:
         return None
     window = _month_window(accounts, ctx.today)
-    rows = _spending_rows(session, ctx.tenant_id, window)
-    if not rows:
-        return None
-    families = _families(service.list_categories(session, tenant_id=ctx.tenant_id))
-    convert = service.Converter(session, tenant_id=ctx.tenant_id, to_ccy=ctx.base_currency)
-    spent: dict[uuid.UUID | None, int] = defaultdict(int)
-    for code, day, category_id, sign, total in rows:
-        family = families.get(category_id) if category_id else None
-        if family is None:
-            if sign > 0:
-                continue  # uncategorised money in is not spending
-        elif family.kind != CategoryKind.expense.value:
-            continue
-        value = convert(-total, code, day)
-        if value is not None:
-            spent[family.top.id if family else None] += value
-    ranked = sorted(
-        ((key, amount) for key, amount in spent.items() if amount > 0),
-        key=lambda item: (-item[1], str(item[0])),
+    statement = reports.income_statement(
+        session,
+        tenant_id=ctx.tenant_id,
+        base_currency=ctx.base_currency,
+        filters=window.report_filter,
+        today=ctx.today,
     )
+    colours = {c.id: c.colour for c in service.list_categories(session, tenant_id=ctx.tenant_id)}
+    # (category, name, colour, amount, drill-down): the income statement's top-level
+    # spending rows, and the uncategorised lines when they took money out on balance.
+    found: list[tuple[uuid.UUID | None, str, str | None, int, str]] = [
+        (r.category_id, r.name, colours.get(r.category_id), r.amount.amount_minor, _href(r.amount))
+        for r in statement.spending
+        if r.amount.amount_minor > 0
+    ]
+    if statement.uncategorised.amount_minor < 0:
+        found.append(
+            (
+                None,
+                "Not categorised yet",
+                None,
+                -statement.uncategorised.amount_minor,
+                _href(statement.uncategorised),
+            )
+        )
+    ranked = sorted(found, key=lambda item: (-item[3], str(item[0])))
     if not ranked:
         return None
     base = ctx.base_currency
-    total_minor = sum(amount for _, amount in ranked)
-    tops = {f.top.id: f.top for f in families.values()}
-
     shown = ranked if len(ranked) <= TOP_CATEGORIES else ranked[: TOP_CATEGORIES - 1]
     rest = ranked[len(shown) :]
-    parts: list[tuple[uuid.UUID | None, int]] = list(shown)
+    slices = [(key, name, colour, amount, href) for key, name, colour, amount, href in shown]
     if rest:
-        parts.append((None, sum(amount for _, amount in rest)))
-    # Whole percents that add up to 100 (largest remainder), as the list shows them.
-    shares = allocate(100, [amount for _, amount in parts])
-    slices: list[CategorySlice] = []
-    for index, (key, amount) in enumerate(parts):
-        if index == len(shown):
-            ids = [str(k) for k, _ in rest if k is not None]
-            name, colour = f"{len(rest)} more categories", None
-            href = window.href(category_ids=ids) if len(ids) == len(rest) else window.spending_href
-        elif key is None:
-            name, colour = "Not categorised yet", None
-            href = window.href(uncategorised="true", amount_max=str(-window.quantum))
-        else:
-            name, colour = tops[key].name, tops[key].colour
-            href = window.href(category_ids=[str(key)])
-        slices.append(
-            CategorySlice(key, name, colour, from_minor(amount, base), shares[index], href)
+        ids = [str(item[0]) for item in rest if item[0] is not None]
+        href = (
+            window.href(transfers="false", category_ids=ids)
+            if len(ids) == len(rest)
+            else window.all_href
         )
+        slices.append((None, f"{len(rest)} more categories", None, sum(i[3] for i in rest), href))
+    # Whole percents that add up to 100 (largest remainder), as the list shows them.
+    shares = allocate(100, [item[3] for item in slices])
     return CategorySpending(
         currency=base,
         window=window,
-        total=from_minor(total_minor, base),
-        slices=slices,
+        total=from_minor(sum(item[3] for item in ranked), base),
+        slices=[
+            CategorySlice(key, name, colour, from_minor(amount, base), shares[i], href)
+            for i, (key, name, colour, amount, href) in enumerate(slices)
+        ],
         category_count=len(ranked),
     )
 
