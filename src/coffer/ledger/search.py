@@ -158,11 +158,24 @@ def filtered(session: Session, *, tenant_id: uuid.UUID, filters: TransactionFilt
                 )
             )
         if filters.uncategorised:
+            # Unsplit transactions without a category, and split ones with a line
+            # without one (the line the reports count as uncategorised).
             options.append(
                 and_(
                     txn.category_id.is_(None),
                     txn.is_split.is_(False),
                     txn.transfer_group_id.is_(None),
+                )
+            )
+            options.append(
+                and_(
+                    txn.is_split.is_(True),
+                    txn.transfer_group_id.is_(None),
+                    exists().where(
+                        TransactionSplit.tenant_id == tenant_id,
+                        TransactionSplit.transaction_id == txn.id,
+                        TransactionSplit.category_id.is_(None),
+                    ),
                 )
             )
         query = query.where(or_(*options))
