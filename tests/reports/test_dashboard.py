@@ -297,10 +297,13 @@ def test_the_month_cards_say_what_the_reports_say_for_the_same_days(
     assert usd(flow["money_out"]["amount"]) in cash
     assert flow["money_out"]["amount"] == "1755.50"  # the split's -80 line is money out
     spending = _section(page, "spending")
-    uncategorised = Decimal(statement["uncategorised"]["amount"])
-    total = Decimal(statement["spending_total"]["amount"]) + max(-uncategorised, Decimal(0))
-    assert total == Decimal("1731.50")  # 1500 + 165.50 + 80 - 20, and 10 - 4 uncategorised
+    # The uncategorised refund does not hide the uncategorised spending.
+    assert statement["uncategorised"]["amount"] == "-6.00"
+    assert flow["uncategorised_out"]["amount"] == "10.00"
+    total = Decimal(statement["spending_total"]["amount"]) + Decimal("10.00")
+    assert total == Decimal("1735.50")  # 1500 + 165.50 + (80 - 20), and 10 uncategorised
     assert usd(total) in spending
+    assert usd("10.00") in spending
     for row in statement["spending"]:
         assert usd(row["amount"]["amount"]) in spending
         assert row["amount"]["drilldown"] in spending

@@ -423,10 +423,13 @@ def _check_statement(
 
 def _check_cash_flow(s: Session, raw: Raw, report: service.CashFlow, lines: list[Any]) -> None:
     groups: dict[tuple[uuid.UUID, date, Any], int] = defaultdict(int)
-    for t, _, amount in lines:
+    for t, category_id, amount in lines:
         direction = "in" if amount > 0 else "out"
         groups[(t.account_id, t.posted_on, (t.posted_on.replace(day=1), direction))] += amount
+        if category_id is None and amount < 0:
+            groups[(t.account_id, t.posted_on, "uncategorised out")] += amount
     sums, missing = convert(s, raw.tenant_id, raw, groups)
+    assert report.uncategorised_out.amount_minor == -sums.pop("uncategorised out", 0)
     assert set(report.header.missing_rates) == missing
     for m in report.months:
         assert m.money_in.amount_minor == sums.get((m.month, "in"), 0)

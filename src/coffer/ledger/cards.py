@@ -18,9 +18,9 @@ Definitions, so the figures agree with the pages they link to:
   accounts left out, money in the positive lines, spending the negative ones, kept the
   difference, each converted at its own day's rate.
 - Spending by category is the income statement of the same days: each expense
-  category net of its refunds, rolled up to the top-level category, and the
-  uncategorised lines when, on balance, they took money out. Its links are the
-  report's drill-downs, so they list what the report counts.
+  category net of its refunds, rolled up to the top-level category (its links are the
+  report's drill-downs), and the money out on lines without a category as the cash-flow
+  report counts it (money coming in uncategorised does not hide it).
 """
 
 from __future__ import annotations
@@ -307,20 +307,29 @@ def spending_by_category(session: Session, ctx: CardContext) -> CategorySpending
     )
     colours = {c.id: c.colour for c in service.list_categories(session, tenant_id=ctx.tenant_id)}
     # (category, name, colour, amount, drill-down): the income statement's top-level
-    # spending rows, and the uncategorised lines when they took money out on balance.
+    # spending rows, and the cash-flow report's money out on lines without a category.
     found: list[tuple[uuid.UUID | None, str, str | None, int, str]] = [
         (r.category_id, r.name, colours.get(r.category_id), r.amount.amount_minor, _href(r.amount))
         for r in statement.spending
         if r.amount.amount_minor > 0
     ]
-    if statement.uncategorised.amount_minor < 0:
+    flow = reports.cash_flow(
+        session,
+        tenant_id=ctx.tenant_id,
+        base_currency=ctx.base_currency,
+        filters=window.report_filter,
+        today=ctx.today,
+    )
+    if flow.uncategorised_out.amount_minor > 0:
         found.append(
             (
                 None,
                 "Not categorised yet",
                 None,
-                -statement.uncategorised.amount_minor,
-                _href(statement.uncategorised),
+                flow.uncategorised_out.amount_minor,
+                window.href(
+                    uncategorised="true", transfers="false", amount_max=str(-window.quantum)
+                ),
             )
         )
     ranked = sorted(found, key=lambda item: (-item[3], str(item[0])))

@@ -252,6 +252,7 @@ def cash_flow(
         money_in=shape.figure(report.money_in),
         money_out=shape.figure(report.money_out),
         net=shape.figure(report.net),
+        uncategorised_out=shape.figure(report.uncategorised_out),
     )
 
 

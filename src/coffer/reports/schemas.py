@@ -157,6 +157,9 @@ class CashFlowRead(ReportRead):
     money_in: FigureRead
     money_out: FigureRead = Field(description="Positive: what left the accounts.")
     net: FigureRead
+    uncategorised_out: FigureRead = Field(
+        description="The part of money_out on lines without a category (positive)."
+    )
 
 
 class TagRowRead(BaseModel):

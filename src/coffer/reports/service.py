@@ -552,6 +552,8 @@ class CashFlow:
     money_in: Figure
     money_out: Figure
     net: Figure
+    # The part of money out on lines without a category (positive), over the period.
+    uncategorised_out: Figure
 
 
 def cash_flow(
@@ -573,7 +575,13 @@ def cash_flow(
 
     def directions(row: LineSum) -> list[tuple[Any, int]]:
         month = month_of(row.day)
-        return [((month, "in"), row.positive), ((month, "out"), -row.negative)]
+        found: list[tuple[Any, int]] = [
+            ((month, "in"), row.positive),
+            ((month, "out"), -row.negative),
+        ]
+        if row.category_id is None and row.negative:
+            found.append(("uncategorised out", -row.negative))
+        return found
 
     sums = fold(scope, rates, rows, directions)
     months = []
@@ -597,6 +605,9 @@ def cash_flow(
         money_in=Figure(total_in, scope.drill(start, end)),
         money_out=Figure(total_out, scope.drill(start, end)),
         net=Figure(total_in - total_out, scope.drill(start, end)),
+        uncategorised_out=Figure(
+            sums.values.get("uncategorised out", 0), scope.drill(start, end, uncategorised=True)
+        ),
     )
 
 

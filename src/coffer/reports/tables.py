@@ -181,6 +181,8 @@ def cash_flow_table(report: service.CashFlow) -> Table:
             cells.money(report.net.amount_minor),
         ]
     )
+    uncategorised = cells.money(report.uncategorised_out.amount_minor)
+    table.rows.append(["Of the money out, not categorised", None, uncategorised, None])
     table.notes.append("Transfers between your own accounts are left out.")
     return table
 
