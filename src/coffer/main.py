@@ -22,7 +22,9 @@ from coffer.ledger import api as ledger_api
 from coffer.ledger import pages_accounts, pages_categories, pages_transactions
 from coffer.reports import api as reports_api
 from coffer.reports import api_exports
+from coffer.reports import api_statements as statements_api
 from coffer.reports import pages as reports_pages
+from coffer.reports import pages_statements as statements_pages
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
 from coffer.web import docs, health
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(api_exports.router, prefix="/api/v1")
+    app.include_router(statements_api.router, prefix="/api/v1")
     for pages in (
         auth_pages,
         tenancy_pages,
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         imports_pages,
         rules_pages,
         reports_pages,
+        statements_pages,
     ):
         app.include_router(pages.router)
     return app
