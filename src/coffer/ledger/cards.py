@@ -28,10 +28,11 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
@@ -233,19 +234,29 @@ class CashFlow:
     unconverted: int  # (currency, day) pairs left out: no rate to the base currency
 
 
-@dashboard_card(key="cash_flow", title="This month so far", order=20)
-def cash_flow(session: Session, ctx: CardContext) -> CashFlow | None:
-    accounts = service.list_accounts(session, tenant_id=ctx.tenant_id)
-    if not accounts:
-        return None
-    window = _month_window(accounts, ctx.today)
-    report = reports.cash_flow(
+R = TypeVar("R")
+
+
+def _month_report(
+    report: Callable[..., R], session: Session, ctx: CardContext, window: MonthWindow
+) -> R:
+    """A report of coffer.reports.service over the month so far."""
+    return report(
         session,
         tenant_id=ctx.tenant_id,
         base_currency=ctx.base_currency,
         filters=window.report_filter,
         today=ctx.today,
     )
+
+
+@dashboard_card(key="cash_flow", title="This month so far", order=20)
+def cash_flow(session: Session, ctx: CardContext) -> CashFlow | None:
+    accounts = service.list_accounts(session, tenant_id=ctx.tenant_id)
+    if not accounts:
+        return None
+    window = _month_window(accounts, ctx.today)
+    report = _month_report(reports.cash_flow, session, ctx, window)
     income, spending = report.money_in.amount_minor, report.money_out.amount_minor
     missing = len(report.header.missing_rates)
     if income == 0 and spending == 0 and not missing:
@@ -298,13 +309,7 @@ def spending_by_category(session: Session, ctx: CardContext) -> CategorySpending
     if not accounts:
         return None
     window = _month_window(accounts, ctx.today)
-    statement = reports.income_statement(
-        session,
-        tenant_id=ctx.tenant_id,
-        base_currency=ctx.base_currency,
-        filters=window.report_filter,
-        today=ctx.today,
-    )
+    statement = _month_report(reports.income_statement, session, ctx, window)
     colours = {c.id: c.colour for c in service.list_categories(session, tenant_id=ctx.tenant_id)}
     # (category, name, colour, amount, drill-down): the income statement's top-level
     # spending rows, and the cash-flow report's money out on lines without a category.
@@ -313,13 +318,7 @@ def spending_by_category(session: Session, ctx: CardContext) -> CategorySpending
         for r in statement.spending
         if r.amount.amount_minor > 0
     ]
-    flow = reports.cash_flow(
-        session,
-        tenant_id=ctx.tenant_id,
-        base_currency=ctx.base_currency,
-        filters=window.report_filter,
-        today=ctx.today,
-    )
+    flow = _month_report(reports.cash_flow, session, ctx, window)
     if flow.uncategorised_out.amount_minor > 0:
         found.append(
             (

@@ -226,10 +226,14 @@ class ReportExportQuery(ReportQuery):
     )
 
 
-def _report_table(
-    session: Session, context: CurrentTenant, report: ReportName, query: ReportExportQuery
-) -> tables.Table:
-    return tables.build_table(
+def _report_file(
+    session: Session,
+    context: CurrentTenant,
+    report: ReportName,
+    query: ReportExportQuery,
+    extension: str,
+) -> Response:
+    table = tables.build_table(
         session,
         tenant_id=context.tenant_id,
         base_currency=context.tenant.base_currency,
@@ -238,6 +242,8 @@ def _report_table(
             filters=report_filter(query), category_id=query.category_id, limit=query.limit
         ),
     )
+    body, media_type, name = report_files.as_file(table, extension)
+    return Response(body, media_type=media_type, headers=_attachment(name))
 
 
 @router.get(
@@ -258,12 +264,7 @@ def export_report_csv(
     report: ReportName,
     query: Annotated[ReportExportQuery, Query()],
 ) -> Response:
-    table = _report_table(session, context, report, query)
-    return Response(
-        report_files.csv_text(table).encode("utf-8"),
-        media_type=report_files.CSV_MEDIA_TYPE,
-        headers=_attachment(report_files.filename(table, "csv")),
-    )
+    return _report_file(session, context, report, query, "csv")
 
 
 @router.get(
@@ -284,9 +285,4 @@ def export_report_xlsx(
     report: ReportName,
     query: Annotated[ReportExportQuery, Query()],
 ) -> Response:
-    table = _report_table(session, context, report, query)
-    return Response(
-        report_files.xlsx_bytes(table),
-        media_type=xlsx.MEDIA_TYPE,
-        headers=_attachment(report_files.filename(table, "xlsx")),
-    )
+    return _report_file(session, context, report, query, "xlsx")

@@ -653,15 +653,8 @@ def _download(
         )
     except (ValidationFailed, NotFound):
         return back
-    if extension == "csv":
-        body, media_type = report_files.csv_text(table).encode("utf-8"), report_files.CSV_MEDIA_TYPE
-    else:
-        body, media_type = report_files.xlsx_bytes(table), report_files.XLSX_MEDIA_TYPE
-    return Response(
-        body,
-        media_type=media_type,
-        headers=_attachment(report_files.filename(table, extension)),
-    )
+    body, media_type, name = report_files.as_file(table, extension)
+    return Response(body, media_type=media_type, headers=_attachment(name))
 
 
 def _attachment(filename: str) -> dict[str, str]:

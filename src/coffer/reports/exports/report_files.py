@@ -32,7 +32,7 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 MONTH_FORMAT = "yyyy-mm"
 PERCENT_FORMAT = "0.0"
 
-__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "csv_text", "filename", "xlsx_bytes"]
+__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "as_file", "csv_text", "filename", "xlsx_bytes"]
 
 
 def filename(table: Table, extension: str) -> str:
@@ -123,3 +123,10 @@ def xlsx_bytes(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def as_file(table: Table, extension: str) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the table as "csv" or "xlsx"."""
+    if extension == "csv":
+        return csv_text(table).encode("utf-8"), CSV_MEDIA_TYPE, filename(table, "csv")
+    return xlsx_bytes(table), XLSX_MEDIA_TYPE, filename(table, "xlsx")
