@@ -299,7 +299,7 @@ class CategorySpending:
 
 
 def _href(figure: reports.Figure) -> str:
-    query = figure.drilldown.query_string()
+    query = figure.query_string()
     return f"{TRANSACTIONS}?{query}" if query else TRANSACTIONS
 
 

@@ -74,7 +74,7 @@ class _Shape:
         return decimal_text(amount_minor, self.code)
 
     def figure(self, figure: service.Figure) -> FigureRead:
-        query = figure.drilldown.query_string()
+        query = figure.query_string()
         return FigureRead(
             amount=self.money(figure.amount_minor),
             drilldown=f"{TRANSACTIONS_PAGE}?{query}" if query else TRANSACTIONS_PAGE,

@@ -300,8 +300,7 @@ def _sentence(message: str) -> str:
 
 def drilldown_href(figure: Figure | Drilldown) -> str:
     """The /transactions search listing the transactions behind a figure."""
-    search = figure.drilldown if isinstance(figure, Figure) else figure
-    query = search.query_string()
+    query = figure.query_string()
     return f"{TRANSACTIONS_PAGE}?{query}" if query else TRANSACTIONS_PAGE
 
 

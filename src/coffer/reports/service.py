@@ -84,6 +84,12 @@ class Figure:
             return self.search
         return replace(self.search, date_from=self.date_from, date_to=self.date_to)
 
+    def query_string(self) -> str:
+        """The drill-down's query string (without building the drill-down)."""
+        if self.date_from is None and self.date_to is None:
+            return self.search.query_string()
+        return self.search.query_string_between(self.date_from, self.date_to)
+
 
 @dataclass
 class Header:
