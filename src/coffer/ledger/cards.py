@@ -240,13 +240,17 @@ R = TypeVar("R")
 def _month_report(
     report: Callable[..., R], session: Session, ctx: CardContext, window: MonthWindow
 ) -> R:
-    """A report of coffer.reports.service over the month so far."""
-    return report(
-        session,
-        tenant_id=ctx.tenant_id,
-        base_currency=ctx.base_currency,
-        filters=window.report_filter,
-        today=ctx.today,
+    """A report of coffer.reports.service over the month so far, made once for all the
+    cards that read it."""
+    return ctx.shared(
+        ("month report", report, window.start, window.end),
+        lambda: report(
+            session,
+            tenant_id=ctx.tenant_id,
+            base_currency=ctx.base_currency,
+            filters=window.report_filter,
+            today=ctx.today,
+        ),
     )
 
 

@@ -37,10 +37,10 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import structlog
 from sqlalchemy.orm import Session
@@ -59,12 +59,21 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 @dataclass(frozen=True, slots=True)
 class CardContext:
-    """What every card may use: the household, who is looking, and today."""
+    """What every card may use: the household, who is looking, and today; and `shared`,
+    for a result several cards read (one dashboard, one computation)."""
 
     tenant: Tenant
     user: User
     role: Role
     today: date
+    _shared: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per dashboard for each key: the cards that ask for the
+        same key get the same result."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return cast(T, self._shared[key])
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -77,6 +86,7 @@ class CardContext:
 
 CardLoader = Callable[[Session, CardContext], Any]
 L = TypeVar("L", bound=CardLoader)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
