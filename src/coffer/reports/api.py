@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from coffer.ledger.common import decimal_text
 from coffer.reports import service
@@ -44,6 +45,13 @@ from coffer.web.deps import SessionDep
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 TRANSACTIONS_PAGE = "/transactions"
+
+
+def _json(report: BaseModel) -> Response:
+    """The report as JSON, encoded once by pydantic: the route's response_model still
+    documents it, but FastAPI does not validate and convert it a second time (a ten-year
+    summary holds thousands of figures)."""
+    return Response(report.model_dump_json(), media_type="application/json")
 
 
 def report_filter(query: PeriodQuery) -> service.ReportFilter:
@@ -132,7 +140,7 @@ class _Shape:
 )
 def monthly_summary(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
-) -> MonthlySummaryRead:
+) -> Response:
     report = service.monthly_summary(
         session,
         tenant_id=context.tenant_id,
@@ -140,13 +148,15 @@ def monthly_summary(
         filters=report_filter(filters),
     )
     shape = _Shape(report.header)
-    return MonthlySummaryRead(
-        **shape.header,
-        months=report.months,
-        income=shape.section(report.income),
-        spending=shape.section(report.spending),
-        uncategorised=shape.line(report.uncategorised),
-        net=shape.line(report.net),
+    return _json(
+        MonthlySummaryRead(
+            **shape.header,
+            months=report.months,
+            income=shape.section(report.income),
+            spending=shape.section(report.spending),
+            uncategorised=shape.line(report.uncategorised),
+            net=shape.line(report.net),
+        )
     )
 
 
@@ -160,7 +170,7 @@ def category_trend(
     context: CurrentTenant,
     category_id: Annotated[uuid.UUID, Query(description="A parent includes its children.")],
     filters: Annotated[TrendQuery, Query()],
-) -> CategoryTrendRead:
+) -> Response:
     report = service.category_trend(
         session,
         tenant_id=context.tenant_id,
@@ -169,22 +179,24 @@ def category_trend(
         filters=report_filter(filters),
     )
     shape = _Shape(report.header)
-    return CategoryTrendRead(
-        **shape.header,
-        category_id=report.category_id,
-        name=report.name,
-        kind=report.kind,
-        points=[
-            TrendPointRead(
-                month=p.month,
-                amount=shape.figure(p.amount),
-                month_over_month=shape.change(p.month_over_month),
-                year_over_year=shape.change(p.year_over_year),
-            )
-            for p in report.points
-        ],
-        total=shape.figure(report.total),
-        average=shape.money(report.average_minor),
+    return _json(
+        CategoryTrendRead(
+            **shape.header,
+            category_id=report.category_id,
+            name=report.name,
+            kind=report.kind,
+            points=[
+                TrendPointRead(
+                    month=p.month,
+                    amount=shape.figure(p.amount),
+                    month_over_month=shape.change(p.month_over_month),
+                    year_over_year=shape.change(p.year_over_year),
+                )
+                for p in report.points
+            ],
+            total=shape.figure(report.total),
+            average=shape.money(report.average_minor),
+        )
     )
 
 
@@ -198,7 +210,7 @@ def top_merchants(
     context: CurrentTenant,
     filters: Annotated[ReportQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=service.MAX_MERCHANTS)] = 10,
-) -> TopMerchantsRead:
+) -> Response:
     report = service.top_merchants(
         session,
         tenant_id=context.tenant_id,
@@ -207,19 +219,21 @@ def top_merchants(
         limit=limit,
     )
     shape = _Shape(report.header)
-    return TopMerchantsRead(
-        **shape.header,
-        merchants=[
-            MerchantRowRead(
-                merchant_id=m.merchant_id,
-                name=m.name,
-                spending=shape.figure(m.spending),
-                count=m.count,
-            )
-            for m in report.merchants
-        ],
-        others=shape.money(report.others),
-        total=shape.money(report.total),
+    return _json(
+        TopMerchantsRead(
+            **shape.header,
+            merchants=[
+                MerchantRowRead(
+                    merchant_id=m.merchant_id,
+                    name=m.name,
+                    spending=shape.figure(m.spending),
+                    count=m.count,
+                )
+                for m in report.merchants
+            ],
+            others=shape.money(report.others),
+            total=shape.money(report.total),
+        )
     )
 
 
@@ -230,7 +244,7 @@ def top_merchants(
 )
 def cash_flow(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
-) -> CashFlowRead:
+) -> Response:
     report = service.cash_flow(
         session,
         tenant_id=context.tenant_id,
@@ -238,21 +252,23 @@ def cash_flow(
         filters=report_filter(filters),
     )
     shape = _Shape(report.header)
-    return CashFlowRead(
-        **shape.header,
-        months=[
-            CashFlowMonthRead(
-                month=m.month,
-                money_in=shape.figure(m.money_in),
-                money_out=shape.figure(m.money_out),
-                net=shape.figure(m.net),
-            )
-            for m in report.months
-        ],
-        money_in=shape.figure(report.money_in),
-        money_out=shape.figure(report.money_out),
-        net=shape.figure(report.net),
-        uncategorised_out=shape.figure(report.uncategorised_out),
+    return _json(
+        CashFlowRead(
+            **shape.header,
+            months=[
+                CashFlowMonthRead(
+                    month=m.month,
+                    money_in=shape.figure(m.money_in),
+                    money_out=shape.figure(m.money_out),
+                    net=shape.figure(m.net),
+                )
+                for m in report.months
+            ],
+            money_in=shape.figure(report.money_in),
+            money_out=shape.figure(report.money_out),
+            net=shape.figure(report.net),
+            uncategorised_out=shape.figure(report.uncategorised_out),
+        )
     )
 
 
@@ -263,7 +279,7 @@ def cash_flow(
 )
 def income_statement(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
-) -> IncomeStatementRead:
+) -> Response:
     report = service.income_statement(
         session,
         tenant_id=context.tenant_id,
@@ -271,14 +287,16 @@ def income_statement(
         filters=report_filter(filters),
     )
     shape = _Shape(report.header)
-    return IncomeStatementRead(
-        **shape.header,
-        income=[shape.statement(r) for r in report.income],
-        income_total=shape.figure(report.income_total),
-        spending=[shape.statement(r) for r in report.spending],
-        spending_total=shape.figure(report.spending_total),
-        uncategorised=shape.figure(report.uncategorised),
-        net=shape.figure(report.net),
+    return _json(
+        IncomeStatementRead(
+            **shape.header,
+            income=[shape.statement(r) for r in report.income],
+            income_total=shape.figure(report.income_total),
+            spending=[shape.statement(r) for r in report.spending],
+            spending_total=shape.figure(report.spending_total),
+            uncategorised=shape.figure(report.uncategorised),
+            net=shape.figure(report.net),
+        )
     )
 
 
@@ -290,7 +308,7 @@ def income_statement(
 )
 def net_worth(
     session: SessionDep, context: CurrentTenant, filters: Annotated[PeriodQuery, Query()]
-) -> NetWorthRead:
+) -> Response:
     report = service.net_worth_history(
         session,
         tenant_id=context.tenant_id,
@@ -302,26 +320,28 @@ def net_worth(
     def balance(amount: int | None) -> str | None:
         return None if amount is None else shape.money(amount)
 
-    return NetWorthRead(
-        **shape.header,
-        points=[
-            NetWorthPointRead(
-                month=p.month,
-                assets=shape.money(p.assets),
-                liabilities=shape.money(p.liabilities),
-                net_worth=shape.figure(p.net_worth),
-            )
-            for p in report.points
-        ],
-        accounts=[
-            AccountBalancesRead(
-                account_id=a.account_id,
-                name=a.name,
-                currency=a.currency,
-                balances=[balance(b) for b in a.balances_minor],
-            )
-            for a in report.accounts
-        ],
+    return _json(
+        NetWorthRead(
+            **shape.header,
+            points=[
+                NetWorthPointRead(
+                    month=p.month,
+                    assets=shape.money(p.assets),
+                    liabilities=shape.money(p.liabilities),
+                    net_worth=shape.figure(p.net_worth),
+                )
+                for p in report.points
+            ],
+            accounts=[
+                AccountBalancesRead(
+                    account_id=a.account_id,
+                    name=a.name,
+                    currency=a.currency,
+                    balances=[balance(b) for b in a.balances_minor],
+                )
+                for a in report.accounts
+            ],
+        )
     )
 
 
@@ -332,7 +352,7 @@ def net_worth(
 )
 def spending_by_tag(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
-) -> SpendingByTagRead:
+) -> Response:
     report = service.spending_by_tag(
         session,
         tenant_id=context.tenant_id,
@@ -340,16 +360,18 @@ def spending_by_tag(
         filters=report_filter(filters),
     )
     shape = _Shape(report.header)
-    return SpendingByTagRead(
-        **shape.header,
-        tags=[
-            TagRowRead(
-                tag_id=t.tag_id,
-                name=t.name,
-                spending=shape.figure(t.spending),
-                income=shape.figure(t.income),
-                uncategorised=shape.figure(t.uncategorised),
-            )
-            for t in report.tags
-        ],
+    return _json(
+        SpendingByTagRead(
+            **shape.header,
+            tags=[
+                TagRowRead(
+                    tag_id=t.tag_id,
+                    name=t.name,
+                    spending=shape.figure(t.spending),
+                    income=shape.figure(t.income),
+                    uncategorised=shape.figure(t.uncategorised),
+                )
+                for t in report.tags
+            ],
+        )
     )
