@@ -8,6 +8,7 @@ their objects there.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -80,7 +81,14 @@ def _day_filter(context: Any, value: date | datetime | None, style: str = "mediu
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format=style, locale=_locale(context))
+    return _format_day(value, style, _locale(context))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_day(value: date, style: str, locale: str) -> str:
+    # A page of a register writes the same few days many times; Babel takes tens of
+    # microseconds for each.
+    return format_date(value, format=style, locale=locale)
 
 
 def flash(request: Request, level: str, text: str) -> None:
