@@ -19,6 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from coffer.ledger import service
 from coffer.ledger.api_transactions import to_filter
@@ -30,6 +31,24 @@ from coffer.web.deps import DatabaseDep, SessionDep
 router = APIRouter(tags=["transactions"])
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def export_filter(
+    session: Session,
+    tenant_id: uuid.UUID,
+    filters: TransactionQuery,
+    account_id: uuid.UUID | None,
+) -> service.TransactionFilter:
+    """The search an export runs, checked before the first byte is sent: `account_id`
+    joins the accounts, each account is looked up (404), and a bad combination of
+    filters is refused (422)."""
+    if account_id is not None and account_id not in filters.account_ids:
+        filters = filters.model_copy(update={"account_ids": [*filters.account_ids, account_id]})
+    for wanted in filters.account_ids:
+        service.get_account(session, tenant_id=tenant_id, account_id=wanted)
+    search = to_filter(filters)
+    service.search_transactions(session, tenant_id=tenant_id, filters=search, limit=1)
+    return search
 
 
 @router.get(
@@ -52,13 +71,7 @@ def export_transactions_csv(
         uuid.UUID | None, Query(description="One account; the same as account_ids=<id>.")
     ] = None,
 ) -> StreamingResponse:
-    if account_id is not None and account_id not in filters.account_ids:
-        filters = filters.model_copy(update={"account_ids": [*filters.account_ids, account_id]})
-    for wanted in filters.account_ids:
-        service.get_account(session, tenant_id=context.tenant_id, account_id=wanted)
-    search = to_filter(filters)
-    # Refuses a bad combination of filters now, while it can still be a 422.
-    service.search_transactions(session, tenant_id=context.tenant_id, filters=search, limit=1)
+    search = export_filter(session, context.tenant_id, filters, account_id)
     user_id, tenant_id = context.user.id, context.tenant_id
 
     def lines() -> Iterator[bytes]:

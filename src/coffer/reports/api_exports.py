@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from coffer.errors import field_error
 from coffer.ledger import service
-from coffer.ledger.api_transactions import to_filter
+from coffer.ledger.api_export import export_filter
 from coffer.ledger.schemas import TransactionQuery
 from coffer.reports import service as reports
 from coffer.reports import tables
@@ -190,11 +190,7 @@ def export_transactions_xlsx(
         uuid.UUID | None, Query(description="One account; the same as account_ids=<id>.")
     ] = None,
 ) -> StreamingResponse:
-    if account_id is not None and account_id not in filters.account_ids:
-        filters = filters.model_copy(update={"account_ids": [*filters.account_ids, account_id]})
-    for wanted in filters.account_ids:
-        service.get_account(session, tenant_id=context.tenant_id, account_id=wanted)
-    search = to_filter(filters)
+    search = export_filter(session, context.tenant_id, filters, account_id)
     spooled = xlsx.workbook_file(session, tenant_id=context.tenant_id, filters=search)
     filename = f"coffer-transactions-{date.today().isoformat()}.xlsx"
     return StreamingResponse(
