@@ -6,11 +6,12 @@ household's account, category or tag ids answer 404 naming the field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from coffer.ledger.common import decimal_text
 from coffer.reports import service
@@ -39,12 +40,13 @@ from coffer.reports.schemas import (
     TrendPointRead,
     TrendQuery,
 )
-from coffer.tenancy.deps import CurrentTenant
+from coffer.tenancy.deps import CurrentTenant, TenantContext
 from coffer.web.deps import SessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 TRANSACTIONS_PAGE = "/transactions"
+R = TypeVar("R")
 
 
 def _json(report: BaseModel) -> Response:
@@ -52,6 +54,23 @@ def _json(report: BaseModel) -> Response:
     documents it, but FastAPI does not validate and convert it a second time (a ten-year
     summary holds thousands of figures)."""
     return Response(report.model_dump_json(), media_type="application/json")
+
+
+def _run(
+    report: Callable[..., R],
+    session: Session,
+    context: TenantContext,
+    query: PeriodQuery,
+    **extra: Any,
+) -> R:
+    """A report of coffer.reports.service for this household and the query's filter."""
+    return report(
+        session,
+        tenant_id=context.tenant_id,
+        base_currency=context.tenant.base_currency,
+        filters=report_filter(query),
+        **extra,
+    )
 
 
 def report_filter(query: PeriodQuery) -> service.ReportFilter:
@@ -141,12 +160,7 @@ class _Shape:
 def monthly_summary(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
 ) -> Response:
-    report = service.monthly_summary(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-    )
+    report = _run(service.monthly_summary, session, context, filters)
     shape = _Shape(report.header)
     return _json(
         MonthlySummaryRead(
@@ -171,13 +185,7 @@ def category_trend(
     category_id: Annotated[uuid.UUID, Query(description="A parent includes its children.")],
     filters: Annotated[TrendQuery, Query()],
 ) -> Response:
-    report = service.category_trend(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        category_id=category_id,
-        filters=report_filter(filters),
-    )
+    report = _run(service.category_trend, session, context, filters, category_id=category_id)
     shape = _Shape(report.header)
     return _json(
         CategoryTrendRead(
@@ -211,13 +219,7 @@ def top_merchants(
     filters: Annotated[ReportQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=service.MAX_MERCHANTS)] = 10,
 ) -> Response:
-    report = service.top_merchants(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-        limit=limit,
-    )
+    report = _run(service.top_merchants, session, context, filters, limit=limit)
     shape = _Shape(report.header)
     return _json(
         TopMerchantsRead(
@@ -245,12 +247,7 @@ def top_merchants(
 def cash_flow(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
 ) -> Response:
-    report = service.cash_flow(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-    )
+    report = _run(service.cash_flow, session, context, filters)
     shape = _Shape(report.header)
     return _json(
         CashFlowRead(
@@ -280,12 +277,7 @@ def cash_flow(
 def income_statement(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
 ) -> Response:
-    report = service.income_statement(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-    )
+    report = _run(service.income_statement, session, context, filters)
     shape = _Shape(report.header)
     return _json(
         IncomeStatementRead(
@@ -309,12 +301,7 @@ def income_statement(
 def net_worth(
     session: SessionDep, context: CurrentTenant, filters: Annotated[PeriodQuery, Query()]
 ) -> Response:
-    report = service.net_worth_history(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-    )
+    report = _run(service.net_worth_history, session, context, filters)
     shape = _Shape(report.header)
 
     def balance(amount: int | None) -> str | None:
@@ -353,12 +340,7 @@ def net_worth(
 def spending_by_tag(
     session: SessionDep, context: CurrentTenant, filters: Annotated[ReportQuery, Query()]
 ) -> Response:
-    report = service.spending_by_tag(
-        session,
-        tenant_id=context.tenant_id,
-        base_currency=context.tenant.base_currency,
-        filters=report_filter(filters),
-    )
+    report = _run(service.spending_by_tag, session, context, filters)
     shape = _Shape(report.header)
     return _json(
         SpendingByTagRead(

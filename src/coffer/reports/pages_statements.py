@@ -10,8 +10,10 @@ a link that names accounts) re-renders the page with the field's error and a 422
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,6 +26,8 @@ from coffer.web.csrf import verify_csrf
 from coffer.web.deps import SessionDep
 from coffer.web.forms import errors_by_field
 from coffer.web.templating import render
+
+T = TypeVar("T")
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -95,45 +99,56 @@ def statements_page(request: Request, _ctx: PageTenant) -> HTMLResponse:
     return _page(request, _defaults(date.today()))
 
 
-@router.get(f"{PAGE}/monthly.pdf", response_model=None)
-def monthly_statement_download(request: Request, ctx: PageTenant, session: SessionDep) -> Response:
-    form = _defaults(date.today())
+def _download(
+    request: Request,
+    form: StatementForm,
+    field: str,
+    parse: Callable[[str], T],
+    message: str,
+    build: Callable[[T, tuple[uuid.UUID, ...]], Any],
+) -> Response:
+    """The statement the form's `field` names, as a PDF; bad input shows the page with
+    the field's error (422)."""
+    if field in request.query_params:
+        setattr(form, field, request.query_params[field])
     errors: dict[str, str] = {}
-    if "month" in request.query_params:
-        form.month = request.query_params["month"]
     try:
-        month = statements.parse_month(form.month)
+        period = parse(getattr(form, field))
     except ValidationFailed:
-        errors["month"] = MONTH_ERROR
+        errors[field] = message
     account_ids = _account_ids(request, errors)
     if errors:
         return _page(request, form, errors)
     try:
-        statement = statements.monthly_statement(
-            session, tenant=ctx.tenant, month=month, account_ids=account_ids
-        )
+        statement = build(period, account_ids)
     except (ValidationFailed, NotFound) as exc:
         return _page(request, form, errors_by_field(exc))
     return attachment(statement)
+
+
+@router.get(f"{PAGE}/monthly.pdf", response_model=None)
+def monthly_statement_download(request: Request, ctx: PageTenant, session: SessionDep) -> Response:
+    return _download(
+        request,
+        _defaults(date.today()),
+        "month",
+        statements.parse_month,
+        MONTH_ERROR,
+        lambda month, ids: statements.monthly_statement(
+            session, tenant=ctx.tenant, month=month, account_ids=ids
+        ),
+    )
 
 
 @router.get(f"{PAGE}/annual.pdf", response_model=None)
 def annual_statement_download(request: Request, ctx: PageTenant, session: SessionDep) -> Response:
-    form = _defaults(date.today())
-    errors: dict[str, str] = {}
-    if "year" in request.query_params:
-        form.year = request.query_params["year"]
-    try:
-        year = statements.parse_year(form.year)
-    except ValidationFailed:
-        errors["year"] = YEAR_ERROR
-    account_ids = _account_ids(request, errors)
-    if errors:
-        return _page(request, form, errors)
-    try:
-        statement = statements.annual_statement(
-            session, tenant=ctx.tenant, year=year, account_ids=account_ids
-        )
-    except (ValidationFailed, NotFound) as exc:
-        return _page(request, form, errors_by_field(exc))
-    return attachment(statement)
+    return _download(
+        request,
+        _defaults(date.today()),
+        "year",
+        statements.parse_year,
+        YEAR_ERROR,
+        lambda year, ids: statements.annual_statement(
+            session, tenant=ctx.tenant, year=year, account_ids=ids
+        ),
+    )
