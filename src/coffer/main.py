@@ -31,6 +31,7 @@ from coffer.web import docs, health
 from coffer.web.errors import install_error_handlers
 from coffer.web.logging import configure_logging
 from coffer.web.middleware import install_middleware
+from coffer.web.runtime import lifespan
 from coffer.web.ratelimit import build_rate_limiter
 from coffer.web.templating import init_templates, render_error_page
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url=None,  # served by coffer.web.docs from vendored files (CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.resolved_database_url)
