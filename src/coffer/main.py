@@ -12,6 +12,18 @@ from coffer.audit import api as audit_api
 from coffer.audit import pages as audit_pages
 from coffer.auth import api as auth_api
 from coffer.auth import pages as auth_pages
+from coffer.budgets import (
+    api_bills,
+    api_budgets,
+    api_forecast,
+    api_goals,
+    api_notifications,
+    pages_bills,
+    pages_budgets,
+    pages_forecast,
+    pages_goals,
+    pages_notifications,
+)
 from coffer.config import Settings, get_settings
 from coffer.db.session import Database
 from coffer.db.types import configure_encryption
@@ -46,6 +58,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "ledger" / "templates",
     PACKAGE_DIR / "imports" / "templates",
     PACKAGE_DIR / "reports" / "templates",
+    PACKAGE_DIR / "budgets" / "templates",
 ]
 
 
@@ -79,6 +92,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(api_exports.router, prefix="/api/v1")
     app.include_router(statements_api.router, prefix="/api/v1")
+    for api in (api_budgets, api_bills, api_goals, api_forecast, api_notifications):
+        app.include_router(api.router, prefix="/api/v1")
     for pages in (
         auth_pages,
         tenancy_pages,
@@ -90,6 +105,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         rules_pages,
         reports_pages,
         statements_pages,
+        pages_budgets,
+        pages_bills,
+        pages_goals,
+        pages_forecast,
+        pages_notifications,
     ):
         app.include_router(pages.router)
     return app

@@ -2,6 +2,7 @@
 
 from coffer.audit.models import AuditEvent
 from coffer.auth.models import RefreshToken, User
+from coffer.budgets.models import *  # noqa: F403 - budgets, bills, goals, notifications
 from coffer.db.base import Base
 from coffer.imports.models import *  # noqa: F403 - the import's tables
 from coffer.jobs.models import Job

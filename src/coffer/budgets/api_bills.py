@@ -1,0 +1,5 @@
+"""api_bills (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

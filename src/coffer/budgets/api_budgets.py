@@ -1,0 +1,5 @@
+"""api_budgets (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

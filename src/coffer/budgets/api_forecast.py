@@ -1,0 +1,5 @@
+"""api_forecast (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

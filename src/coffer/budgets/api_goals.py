@@ -1,0 +1,5 @@
+"""api_goals (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

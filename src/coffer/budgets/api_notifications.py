@@ -1,0 +1,5 @@
+"""api_notifications (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

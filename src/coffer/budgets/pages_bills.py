@@ -1,0 +1,5 @@
+"""pages_bills (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

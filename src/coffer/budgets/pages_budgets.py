@@ -1,0 +1,5 @@
+"""pages_budgets (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""pages_forecast (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""pages_goals (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""pages_notifications (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
