@@ -240,3 +240,8 @@ def seed_imports(ctx: SeedContext) -> None:
         "victim-statement.csv",
         "victim-pending.csv",
     }
+
+
+# Capabilities whose seeders live in modules of their own; imported last, as they
+# register with `seeder` above.
+from tests.isolation import seeds_bills, seeds_budgets, seeds_goals  # noqa: E402, F401
