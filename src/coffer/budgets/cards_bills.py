@@ -1,0 +1,1 @@
+"""Dashboard cards of bills (registered when coffer.budgets.cards is imported)."""

@@ -1,0 +1,1 @@
+"""Dashboard cards of budgets (registered when coffer.budgets.cards is imported)."""

@@ -1,0 +1,1 @@
+"""Dashboard cards of goals (registered when coffer.budgets.cards is imported)."""
