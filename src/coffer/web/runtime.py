@@ -36,6 +36,6 @@ def tune_garbage_collector() -> None:
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     tune_garbage_collector()
     yield

@@ -9,13 +9,20 @@ their objects there.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -59,9 +66,7 @@ def _money_filter(context: Any, value: Decimal | str | int | None, currency: str
     if value is None or value == "":
         return ""
     exact = Decimal(value).quantize(money.currency(currency).quantum)
-    # No quantization by Babel: it would round to CLDR's digits, which for a few
-    # currencies are fewer than ISO 4217's, and a ledger never hides a cent.
-    return format_currency(exact, currency, locale=_locale(context), decimal_quantization=False)
+    return _money_style(currency, _locale(context)).format(exact)
 
 
 @pass_context
@@ -69,9 +74,110 @@ def _amount_filter(context: Any, value: Decimal | str | int | None, currency: st
     """`{{ amount|amount("EUR") }}`: the number alone, with the currency's minor unit."""
     if value is None or value == "":
         return ""
+    exact = Decimal(value).quantize(money.currency(currency).quantum)
+    return _amount_style(currency, _locale(context)).format(exact)
+
+
+def _babel_money(currency: str, locale: str) -> Callable[[Decimal], str]:
+    # No quantization by Babel: it would round to CLDR's digits, which for a few
+    # currencies are fewer than ISO 4217's, and a ledger never hides a cent.
+    return functools.partial(
+        format_currency, currency=currency, locale=locale, decimal_quantization=False
+    )
+
+
+def _babel_amount(currency: str, locale: str) -> Callable[[Decimal], str]:
     digits = money.currency(currency).minor_units
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(Decimal(value), format=pattern, locale=_locale(context))
+    return functools.partial(format_decimal, format=pattern, locale=locale)
+
+
+@functools.lru_cache(maxsize=512)
+def _money_style(currency: str, locale: str) -> NumberStyle:
+    return NumberStyle.learn(_babel_money(currency, locale), currency, locale)
+
+
+@functools.lru_cache(maxsize=512)
+def _amount_style(currency: str, locale: str) -> NumberStyle:
+    return NumberStyle.learn(_babel_amount(currency, locale), currency, locale)
+
+
+# Numbers on which a learnt style must write exactly what Babel writes before it is
+# trusted: grouping of long and short numbers, small ones, zero, both signs.
+_PROBES = tuple(
+    Decimal(text)
+    for text in (
+        "1234567.891",
+        "987654321012.5",
+        "1234.5",
+        "12345.67",
+        "100000",
+        "12.34",
+        "0.01",
+        "0",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberStyle:
+    """How one locale writes amounts of one currency, learnt once from Babel.
+
+    Babel formats a number in about 30 microseconds, and a register page writes a
+    hundred amounts. Most locales write an amount as a fixed text, the digits grouped
+    by three, and another fixed text (`$` and nothing, `-$` and nothing, nothing and
+    `\xa0€`), which Python's own formatting reproduces at a fraction of the cost.
+    `learn` derives those texts from Babel's output and keeps the style only if it
+    writes every probe exactly as Babel does; for the other locales (grouping by two
+    after the first three, no grouping below 10,000, other digits) `fallback` is Babel
+    itself.
+    """
+
+    digits: int
+    group: str
+    decimal: str
+    positive: tuple[str, str]
+    negative: tuple[str, str]
+    fallback: Callable[[Decimal], str] | None = None
+
+    @classmethod
+    def learn(cls, babel: Callable[[Decimal], str], currency: str, locale: str) -> NumberStyle:
+        digits = money.currency(currency).minor_units
+        quantum = money.currency(currency).quantum
+        group, decimal_sign = get_group_symbol(locale), get_decimal_symbol(locale)
+        probe = Decimal("1234567.891").quantize(quantum)
+        style = None
+        pieces = [
+            _around(babel(sign * probe), _grouped(probe, digits, group, decimal_sign))
+            for sign in (1, -1)
+        ]
+        if pieces[0] is not None and pieces[1] is not None:
+            style = cls(digits, group, decimal_sign, pieces[0], pieces[1])
+            for value in _PROBES:
+                for exact in (value.quantize(quantum), -value.quantize(quantum)):
+                    if style.format(exact) != babel(exact):
+                        style = None
+                        break
+                if style is None:
+                    break
+        return style or cls(digits, group, decimal_sign, ("", ""), ("", ""), fallback=babel)
+
+    def format(self, exact: Decimal) -> str:
+        if self.fallback is not None:
+            return self.fallback(exact)
+        before, after = self.negative if exact < 0 else self.positive
+        return before + _grouped(abs(exact), self.digits, self.group, self.decimal) + after
+
+
+def _grouped(value: Decimal, digits: int, group: str, decimal_sign: str) -> str:
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", decimal_sign).replace("\x00", group)
+
+
+def _around(written: str, number: str) -> tuple[str, str] | None:
+    """The texts before and after `number` in `written`, if it appears exactly once."""
+    parts = written.split(number)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
 @pass_context
