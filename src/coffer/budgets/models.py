@@ -230,6 +230,8 @@ class Bill(IdMixin, TimestampMixin, TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default=BillStatus.active.value)
     source: Mapped[str] = mapped_column(String(16), default=BillSource.manual.value)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Transactions the user said do not pay this bill: never matched to it again.
+    rejected_transaction_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class BillOccurrence(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -257,8 +259,9 @@ class BillOccurrence(IdMixin, TimestampMixin, TenantMixin, Base):
     bill_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("bill.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
+    # Deleting the paying transaction deletes the row: the due date is open again.
     transaction_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("ledger_transaction.id", ondelete="SET NULL"), nullable=True
+        Uuid, ForeignKey("ledger_transaction.id", ondelete="CASCADE"), nullable=True
     )
     matched_by: Mapped[str] = mapped_column(String(16), default=MatchedBy.user.value)
     # For automatic matches: how sure the matcher was (0 to 1).

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coffer.audit.service import record
+from coffer.budgets import bills as bill_matching
 from coffer.db.base import new_id, utcnow
 from coffer.errors import NotFound, RuleViolation, field_error
 from coffer.imports import batch_undo
@@ -471,6 +472,10 @@ def commit_batch(
         None,
     )
     session.flush()
+    # The new transactions pay the bills they match, in this same unit of work.
+    bill_matching.match_transactions(
+        session, tenant_id=tenant_id, actor_id=actor_id, import_batch_id=batch.id
+    )
     record(
         session,
         action="import.committed",

@@ -159,6 +159,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("rejected_transaction_ids", sa.JSON(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -340,7 +341,7 @@ def upgrade() -> None:
             ["transaction_id"],
             ["ledger_transaction.id"],
             name=op.f("fk_bill_occurrence_transaction_id_ledger_transaction"),
-            ondelete="SET NULL",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bill_occurrence")),
         sa.UniqueConstraint(
