@@ -15,6 +15,7 @@ A tenant the user does not belong to answers 404, never 403: its existence stays
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -188,7 +189,23 @@ def get_page_tenant(request: Request, user: PageUser, session: SessionDep) -> Te
     if tenant.id != wanted:
         request.session[SESSION_TENANT] = str(tenant.id)
     add_tenant_page_context(request, user, tenants, tenant.id)
-    return _enter(session, user, tenant, role)
+    context = _enter(session, user, tenant, role)
+    for hook in PAGE_HOOKS:
+        hook(request, session, context)
+    return context
+
+
+PageHook = Callable[[Request, Session, TenantContext], None]
+# Run for every page once the household is entered, in registration order: how a
+# capability adds something every page shows (the notification bell's count) without
+# this module knowing it. A hook adds to the page context with `add_page_context`;
+# one that may fail must catch its own errors (in a savepoint) so pages still render.
+PAGE_HOOKS: list[PageHook] = []
+
+
+def page_hook(func: PageHook) -> PageHook:
+    PAGE_HOOKS.append(func)
+    return func
 
 
 PageTenant = Annotated[TenantContext, Depends(get_page_tenant)]
