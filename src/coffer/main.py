@@ -43,8 +43,8 @@ from coffer.web import docs, health
 from coffer.web.errors import install_error_handlers
 from coffer.web.logging import configure_logging
 from coffer.web.middleware import install_middleware
-from coffer.web.runtime import lifespan
 from coffer.web.ratelimit import build_rate_limiter
+from coffer.web.runtime import lifespan
 from coffer.web.templating import init_templates, render_error_page
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -114,7 +114,9 @@ def _sign_split(amounts: Iterable[int]) -> tuple[int, int]:
     return sum(v for v in values if v > 0), -sum(v for v in values if v < 0)
 
 
-@dashboard_card(key="net_worth", title="Net worth", order=10, width="wide")
+@dashboard_card(
+    key="net_worth", title="Net worth", order=10, width="wide", href="/reports/net-worth"
+)
 def net_worth(session: Session, ctx: CardContext) -> NetWorth | None:
     accounts = service.list_accounts(session, tenant_id=ctx.tenant_id)
     if not accounts:
@@ -254,7 +256,7 @@ def _month_report(
     )
 
 
-@dashboard_card(key="cash_flow", title="This month so far", order=20)
+@dashboard_card(key="cash_flow", title="This month so far", order=20, href="/reports/cash-flow")
 def cash_flow(session: Session, ctx: CardContext) -> CashFlow | None:
     accounts = service.list_accounts(session, tenant_id=ctx.tenant_id)
     if not accounts:
@@ -307,7 +309,13 @@ def _href(figure: reports.Figure) -> str:
     return f"{TRANSACTIONS}?{query}" if query else TRANSACTIONS
 
 
-@dashboard_card(key="spending", title="Spending by category", order=30, width="full")
+@dashboard_card(
+    key="spending",
+    title="Spending by category",
+    order=30,
+    width="full",
+    href="/reports/income-statement",
+)
 def spending_by_category(session: Session, ctx: CardContext) -> CategorySpending | None:
     accounts = service.list_accounts(session, tenant_id=ctx.tenant_id)
     if not accounts:

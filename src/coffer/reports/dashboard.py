@@ -27,7 +27,8 @@ The contract:
   JSON block (see js/charts.js); no inline script or style.
 - `order` places the card (lower first; the ledger's cards use 10 to 50, so others fit
   between them), `width` is "narrow" (one column), "wide" (two) or "full" (the whole
-  row); on a phone every card takes the whole row.
+  row); on a phone every card takes the whole row. `href`, if given, makes the
+  card's heading a link to the page or report behind the card.
 - A card that raises, loading or rendering, does not break the dashboard: the error is
   logged and its slot says it could not be loaded.
 """
@@ -97,6 +98,8 @@ class CardSpec:
     width: CardWidth
     template: str
     load: CardLoader
+    # Where the card's heading leads (its report or page), if anywhere.
+    href: str | None = None
 
     @property
     def heading_id(self) -> str:
@@ -129,6 +132,7 @@ def dashboard_card(
     order: int,
     width: CardWidth = "narrow",
     template: str | None = None,
+    href: str | None = None,
 ) -> Callable[[L], L]:
     """Register a dashboard card (see the module's docstring). Registering a key again
     replaces the card: a module imported twice must not show its card twice."""
@@ -139,7 +143,7 @@ def dashboard_card(
 
     def register(load: L) -> L:
         name = template or f"{_capability(load.__module__)}/cards/{key}.html"
-        _CARDS[key] = CardSpec(key, title, order, width, name, load)
+        _CARDS[key] = CardSpec(key, title, order, width, name, load, href)
         return load
 
     return register

@@ -68,7 +68,7 @@ class Slot:
 
     @property
     def report_href(self) -> str | None:
-        return CARD_REPORTS.get(self.card.key)
+        return self.card.href
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +139,6 @@ TRANSACTIONS_PAGE = "/transactions"
 DEFAULT_MONTHS = 12
 
 # The dashboard cards whose heading leads to the report that tells the longer story.
-CARD_REPORTS = {
-    "net_worth": "/reports/net-worth",
-    "cash_flow": "/reports/cash-flow",
-    "spending": "/reports/income-statement",
-}
 
 
 @dataclass(frozen=True, slots=True)
