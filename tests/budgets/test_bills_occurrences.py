@@ -146,6 +146,9 @@ def test_reminders_and_scheduled_flows(book: Book) -> None:
     assert upcoming.link == f"/bills/{rent.id}"
     assert upcoming.amount == Decimal("1200.00")
     assert "Harbor Lettings" in upcoming.body
+    # Written as the household's locale writes amounts and dates (en_US here).
+    assert upcoming.body.startswith("$1,200.00 to Harbor Lettings")
+    assert upcoming.title == "Rent is due on Nov 1, 2026"
     with book.uow() as s:
         late = bills.reminders(s, tenant_id=book.tenant_id, today=date(2026, 11, 10))
     assert ("Salary", date(2026, 10, 28), "missed") in [(r.name, r.due_on, r.kind) for r in late]
@@ -186,3 +189,31 @@ def test_describe_words() -> None:
         rrule=bills.preset_rule("every_2_weeks", date(2026, 1, 2)), first_due=date(2026, 1, 2)
     )
     assert bills.describe(fortnightly) == "Every 2 weeks on Friday"
+
+
+def test_a_matching_run_that_loses_a_race_leaves_its_matches_to_the_next(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = book.account("Checking", "USD")
+    bill = _bill(book, account=account)
+    paying = book.post(account.id, "-1200.00", payee="Harbor Lettings", posted_on=date(2026, 11, 1))
+    with book.uow() as s:
+        first = bills.match_transactions(
+            s, tenant_id=book.tenant_id, transaction_ids=[paying], today=date(2026, 11, 2)
+        )
+        assert first.paid == 1
+    # A second run that read the due dates before the first one committed: it finds
+    # the same match, the unique index refuses it, and the run gives up quietly
+    # instead of failing the import or request it belongs to.
+    monkeypatch.setattr(bills, "_rows", lambda *_args, **_kwargs: {})
+    with book.uow() as s:
+        second = bills.match_transactions(
+            s, tenant_id=book.tenant_id, transaction_ids=[paying], today=date(2026, 11, 2)
+        )
+        assert (second.paid, second.review, second.proposals) == (0, 0, [])
+        # The session is still usable in the same unit of work.
+        assert bills.get_bill(s, tenant_id=book.tenant_id, bill_id=bill.id).name == "Rent"
+    monkeypatch.undo()
+    assert (date(2026, 11, 1), "paid") in _statuses(
+        book, bill.id, date(2026, 10, 1), date(2026, 12, 31), today=date(2026, 11, 2)
+    )

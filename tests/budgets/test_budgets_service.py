@@ -285,7 +285,7 @@ def test_alerts_at_80_and_100_percent(home: Home) -> None:
     )
     used_up = next(a for a in found if a.threshold == 100)
     assert used_up.title == "Groceries: budget used up"
-    assert "20.00 USD over" in used_up.body
+    assert "$20.00 over" in used_up.body
     assert used_up.link == "/budgets"
     assert used_up.user_id is None
 

@@ -117,6 +117,20 @@ def test_hand_computed_forecast_with_a_breach(book: Book) -> None:
     assert len(c.points) == 20
 
 
+def test_what_is_posted_today_is_in_the_opening_balance(book: Book) -> None:
+    checking, _ = _household(book)
+    # Paid today, before the forecast is asked for: the starting balance has it, and
+    # no flow repeats it. The groceries budget has 150.00 left, over three days.
+    with book.uow() as s:
+        category = ledger.list_categories(s, tenant_id=book.tenant_id)
+        gid = next(c.id for c in category if c.name == "Groceries")
+    book.post(checking, "-50.00", posted_on=TODAY, category_id=gid)
+    c = next(a for a in _run(book, days=3).accounts if a.account.id == checking)
+    assert c.opening_minor == 85000
+    assert [f.amount_minor for f in c.flows if f.kind == "budget"] == [-5000, -5000, -5000]
+    assert [p.balance for p in c.points] == [80000, 75000, 70000]
+
+
 def test_threshold_moves_the_warning_earlier(book: Book) -> None:
     checking, _ = _household(book)
     with book.uow() as s:

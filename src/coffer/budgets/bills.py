@@ -39,7 +39,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
+import structlog
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coffer.audit.service import changes, record
@@ -65,6 +67,7 @@ from coffer.ledger.common import (
 )
 from coffer.ledger.models import Account, Category, LedgerTransaction, Merchant
 from coffer.tenancy.models import Tenant
+from coffer.web.templating import write_day, write_money
 
 NAME_MAX = 200
 PAYEE_MAX = 200
@@ -93,6 +96,8 @@ STATUS_LABELS = {
     LATE: "Late",
     MISSED: "Missed",
 }
+
+log = structlog.get_logger("coffer.bills")
 
 
 class BillPatch(TypedDict, total=False):
@@ -1272,13 +1277,14 @@ def match_transactions(
     used_txns: set[uuid.UUID] = set()
     used_dues: set[tuple[uuid.UUID, date]] = set()
     by_bill: dict[uuid.UUID, int] = defaultdict(int)
+    rows: list[BillOccurrence] = []
     for confidence, _gap, confident, bill, due, txn in pairs:
         if txn.id in used_txns or (bill.id, due) in used_dues:
             continue
         used_txns.add(txn.id)
         used_dues.add((bill.id, due))
         status = PAID if confident else REVIEW
-        session.add(
+        rows.append(
             BillOccurrence(
                 tenant_id=tenant_id,
                 bill_id=bill.id,
@@ -1296,7 +1302,17 @@ def match_transactions(
             result.review += 1
         result.proposals.append(Proposal(bill, due, txn.id, confidence, confident))
     if result.proposals:
-        session.flush()
+        # Another matching run at the same moment (two imports, an import and the
+        # button) may have linked some of these due dates or transactions first: the
+        # unique indexes refuse the second, and then this run leaves its matches to
+        # the next one rather than failing the import or the request it runs in.
+        try:
+            with session.begin_nested():
+                session.add_all(rows)
+                session.flush()
+        except IntegrityError:
+            log.warning("bill matching met a concurrent run", tenant_id=str(tenant_id))
+            return MatchResult()
         for bill in bills:
             if by_bill.get(bill.id):
                 record(
@@ -1387,11 +1403,12 @@ class BillReminder:
     dedupe_key: str
 
 
-def _amount_words(bill: Bill) -> str:
-    low = decimal_text(bill.amount_min_minor, bill.currency)
-    high = decimal_text(bill.amount_max_minor, bill.currency)
-    text = low if low == high else f"{low} to {high}"
-    return f"{text} {bill.currency}"
+def _amount_words(bill: Bill, locale: str | None) -> str:
+    low, high = (
+        write_money(from_minor(minor, bill.currency), bill.currency, locale)
+        for minor in (bill.amount_min_minor, bill.amount_max_minor)
+    )
+    return low if low == high else f"{low} to {high}"
 
 
 def reminders(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[BillReminder]:
@@ -1403,6 +1420,7 @@ def reminders(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[Bi
     if not bills:
         return found
     horizon = max(b.reminder_days for b in bills)
+    locale = session.scalar(select(Tenant.locale).where(Tenant.id == tenant_id))
     for occ in occurrences(
         session,
         tenant_id=tenant_id,
@@ -1416,19 +1434,19 @@ def reminders(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[Bi
             days=bill.reminder_days
         ):
             kind = "upcoming"
-            when = "today" if occ.due_on == today else f"on {occ.due_on.isoformat()}"
+            when = "today" if occ.due_on == today else f"on {write_day(occ.due_on, locale)}"
             verb = "arrives" if bill.kind == BillKind.income.value else "is due"
             title = f"{bill.name} {verb} {when}"
-            body = f"{_amount_words(bill)} to {bill.payee}" + (
+            body = f"{_amount_words(bill, locale)} to {bill.payee}" + (
                 " (paid automatically)" if bill.autopay else ""
             )
             if bill.kind == BillKind.income.value:
-                body = f"{_amount_words(bill)} from {bill.payee}"
+                body = f"{_amount_words(bill, locale)} from {bill.payee}"
         elif occ.status == MISSED:
             kind = "missed"
-            title = f"{bill.name} due on {occ.due_on.isoformat()} looks unpaid"
+            title = f"{bill.name} due on {write_day(occ.due_on, locale)} looks unpaid"
             body = (
-                f"No payment of {_amount_words(bill)} was found within "
+                f"No payment of {_amount_words(bill, locale)} was found within "
                 f"{bill.match_window_days} days of the due date. Link the payment, or skip "
                 "this date if it did not happen."
             )

@@ -79,6 +79,7 @@ from coffer.reports.engine import (
 )
 from coffer.tenancy.access import membership_of
 from coffer.tenancy.models import Tenant
+from coffer.web.templating import write_day, write_money
 
 WARNING_PERCENT = 80
 OVER_PERCENT = 100
@@ -1017,6 +1018,11 @@ def alerts(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[Budge
     report = status(session, tenant_id=tenant_id, on=today)
     found: list[BudgetAlert] = []
     code = report.currency
+    locale = _tenant_locale(session, tenant_id)
+
+    def _plain(amount_minor: int, code: str) -> str:
+        return write_money(from_minor(amount_minor, code), code, locale)
+
     for s in report.spending:
         if s.state == "ok":
             continue
@@ -1033,7 +1039,8 @@ def alerts(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[Budge
             else:
                 title = f"{s.category_name}: {s.percent}% of the budget spent"
                 left = _plain(s.left, code)
-                body = f"{spent} spent of {of}; {left} left until {s.period.end.isoformat()}."
+                until = write_day(s.period.end, locale)
+                body = f"{spent} spent of {of}; {left} left until {until}."
             found.append(
                 BudgetAlert(
                     budget_id=s.budget.id,
@@ -1052,5 +1059,5 @@ def alerts(session: Session, *, tenant_id: uuid.UUID, today: date) -> list[Budge
     return found
 
 
-def _plain(amount_minor: int, code: str) -> str:
-    return f"{from_minor(amount_minor, code)} {code}"
+def _tenant_locale(session: Session, tenant_id: uuid.UUID) -> str | None:
+    return session.scalar(select(Tenant.locale).where(Tenant.id == tenant_id))

@@ -68,7 +68,9 @@ def budget_status(session: Session, ctx: CardContext) -> BudgetCard | None:
     if not spending:
         return None
     code = report.currency
-    totals = report.totals(spending)
+    # The same total as the budgets page's "left to spend": the household's budgets
+    # (members' own budgets only when there are no others).
+    totals = report.totals(report.household or spending)
     ends = {s.period.end for s in spending}
     closest = sorted(spending, key=_pressure)[:CLOSEST]
     return BudgetCard(

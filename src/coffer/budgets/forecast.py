@@ -4,8 +4,9 @@ What goes in (the arithmetic itself is core.forecast's):
 
 - The accounts: every open checking, savings and cash account, plus any open account
   a bill is scheduled on (a card a subscription is charged to); or the one asked for.
-- Opening: each account's balance at the end of yesterday, so today's own flows
-  (a bill due today and not yet paid) land on today.
+- Opening: each account's balance today, with what is already posted today; a bill
+  due today and not yet paid is still among the flows (paid due dates are not), so
+  it lands on today.
 - Scheduled bills and recurring income: `bills.scheduled_flows` from today to the
   horizon's end, on the bill's account, converted to the account's currency at
   today's rate when the bill is in another; a bill without an account is drawn from
@@ -306,9 +307,10 @@ def forecast(
         for account, item, code in _budget_flows(session, tenant_id, today, end, spending, known):
             place(account, item, code)
 
-    yesterday = today - timedelta(days=1)
+    # Today's balance, with what is already posted today; a bill due today that has
+    # not been paid yet is still among the flows (paid due dates are not).
     opening = {
-        a.id: ledger.balance(session, tenant_id=tenant_id, account=a, on=yesterday) for a in chosen
+        a.id: ledger.balance(session, tenant_id=tenant_id, account=a, on=today) for a in chosen
     }
     thresholds = _thresholds(session, tenant_id, chosen)
     flows = [

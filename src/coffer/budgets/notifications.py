@@ -11,10 +11,11 @@ Privacy. A notification belongs to one person (row-level security keeps it to th
 PostgreSQL, so even the application cannot write one for somebody else): everything
 here takes the person's `user_id`, and the scanner notifies the person it runs for.
 
-When the scanner runs. `refresh` runs for the person looking, when they open the
-notification centre or the dashboard (and on POST /api/v1/notifications/refresh, which
-an import can call when it finishes), at most once every REFRESH_SECONDS per person
-and process (`force` skips the wait). It is cheap by construction: the budget status
+When the scanner runs. `refresh` runs for the person looking when any page of the
+household is opened (the page hook in coffer.budgets.pages_notifications, just before
+the header bell's count), when they open the notification centre, and on POST
+/api/v1/notifications/refresh; at most once every REFRESH_SECONDS per person and
+process (`force` skips the wait). It is cheap by construction: the budget status
 of the current period, the bills due within their reminder days, the goals' progress,
 a 30-day forecast; and one query for the dedupe keys already sent. A source that fails
 is logged and skipped, so one broken source never hides the others.
@@ -38,7 +39,6 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 import structlog
-from babel.numbers import format_currency
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -57,6 +57,7 @@ from coffer.core.money import from_minor
 from coffer.errors import NotFound, field_error
 from coffer.ledger.common import rowcount
 from coffer.tenancy.models import Tenant
+from coffer.web.templating import write_day, write_money
 
 log = structlog.get_logger("coffer.notifications")
 
@@ -320,9 +321,7 @@ def _money_writer(session: Session, tenant_id: uuid.UUID) -> Callable[[int, str]
     locale = session.scalar(select(Tenant.locale).where(Tenant.id == tenant_id)) or "en_US"
 
     def write(amount_minor: int, code: str) -> str:
-        return format_currency(
-            from_minor(amount_minor, code), code, locale=locale, decimal_quantization=False
-        )
+        return write_money(from_minor(amount_minor, code), code, locale)
 
     return write
 
@@ -390,6 +389,7 @@ def _forecast_warnings(
     )
     year, week, _ = today.isocalendar()
     money = _money_writer(session, tenant_id)
+    locale = session.scalar(select(Tenant.locale).where(Tenant.id == tenant_id))
     found = []
     for item in result.breaches:
         assert item.breach is not None
@@ -398,7 +398,7 @@ def _forecast_warnings(
             Message(
                 NotificationKind.forecast_warning,
                 f"{item.account.name} may go below {money(item.breach.threshold, code)} on "
-                f"{item.breach.day.isoformat()}",
+                f"{write_day(item.breach.day, locale)}",
                 f"The forecast has it at {money(item.breach.balance, code)} that day, after "
                 "the bills and spending expected by then. Moving money in before then "
                 "keeps it above.",

@@ -78,6 +78,18 @@ def _amount_filter(context: Any, value: Decimal | str | int | None, currency: st
     return _amount_style(currency, _locale(context)).format(exact)
 
 
+def write_money(value: Decimal, currency: str, locale: str | None) -> str:
+    """An amount with its currency as `locale` writes it, exactly as the `money` filter
+    does: for text written outside a template (a notification, a message)."""
+    exact = Decimal(value).quantize(money.currency(currency).quantum)
+    return _money_style(currency, locale or DEFAULT_LOCALE).format(exact)
+
+
+def write_day(value: date, locale: str | None, style: str = "medium") -> str:
+    """A date as `locale` writes it, as the `day` filter does."""
+    return _format_day(value, style, locale or DEFAULT_LOCALE)
+
+
 def _babel_money(currency: str, locale: str) -> Callable[[Decimal], str]:
     # No quantization by Babel: it would round to CLDR's digits, which for a few
     # currencies are fewer than ISO 4217's, and a ledger never hides a cent.
