@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from coffer.ledger.common import decimal_text
 from coffer.ledger.models import (
@@ -84,12 +85,20 @@ def load_views(
     split_ids = [t.id for t in txns if t.is_split]
     account_ids = {t.account_id for t in txns}
     currencies: dict[uuid.UUID, str] = {}
-    for account_id, code in session.execute(
-        select(Account.id, Account.currency).where(
-            Account.tenant_id == tenant_id, Account.id.in_(account_ids)
-        )
-    ):
-        currencies[account_id] = code
+    # Accounts this unit of work has loaded already (a register's own account) need no
+    # statement; the others are read together.
+    for account_id in list(account_ids):
+        known = session.identity_map.get(identity_key(Account, account_id))
+        if isinstance(known, Account) and known.tenant_id == tenant_id:
+            currencies[account_id] = known.currency
+            account_ids.discard(account_id)
+    if account_ids:
+        for account_id, code in session.execute(
+            select(Account.id, Account.currency).where(
+                Account.tenant_id == tenant_id, Account.id.in_(account_ids)
+            )
+        ):
+            currencies[account_id] = code
     splits = load_splits(session, tenant_id, split_ids) if split_ids else {}
     tags = load_tags(session, tenant_id, ids)
     merchant_ids = {t.merchant_id for t in txns if t.merchant_id is not None}

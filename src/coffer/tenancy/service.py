@@ -167,13 +167,15 @@ def create_tenant(
 
 def list_user_tenants(session: Session, *, user_id: uuid.UUID) -> list[tuple[Tenant, Role]]:
     """The user's tenants with their role: the personal household first, then by name."""
-    personal = session.scalar(select(User.personal_tenant_id).where(User.id == user_id))
+    # One statement: every page and API call asks this.
     rows = session.execute(
-        select(Tenant, Membership.role)
+        select(Tenant, Membership.role, User.personal_tenant_id)
         .join(Membership, Membership.tenant_id == Tenant.id)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.user_id == user_id)
     ).all()
-    pairs = [(tenant, Role(role)) for tenant, role in rows]
+    personal = rows[0][2] if rows else None
+    pairs = [(tenant, Role(role)) for tenant, role, _ in rows]
     pairs.sort(key=lambda pair: (pair[0].id != personal, pair[0].name.casefold(), pair[0].id))
     return pairs
 
