@@ -239,3 +239,28 @@ def test_a_card_warns_past_its_credit_limit_only(
     with book.uow() as s:
         listed = {t.account.name: t for t in forecast.list_thresholds(s, tenant_id=book.tenant_id)}
     assert (listed["Card"].threshold_minor, listed["Card"].is_default) == (-100000, True)
+
+
+def test_the_spending_account_is_where_categorised_spending_came_from(book: Book) -> None:
+    checking = book.account("Checking", opening_balance=Decimal("1000.00"))
+    card = book.account("Card", type=AccountType.credit_card)
+    with book.uow() as s:
+        gid = ledger.create_category(s, **book.scope, name="Food", kind=CategoryKind.expense).id
+    book.post(checking.id, "-100.00", posted_on=date(2026, 3, 10), category_id=gid)
+    # More money out of the card, but none of it categorised: budgets are on
+    # categories, so the checking account is where they are spent.
+    book.post(card.id, "-500.00", posted_on=date(2026, 4, 2))
+    with book.uow() as s:
+        every = ledger.list_accounts(s, tenant_id=book.tenant_id)
+        found = forecast.spending_account_id(
+            s, tenant_id=book.tenant_id, today=TODAY, accounts=every
+        )
+        assert found == checking.id
+        # With nothing categorised, the most money out decides.
+        only_card = [a for a in every if a.id == card.id]
+        assert (
+            forecast.spending_account_id(
+                s, tenant_id=book.tenant_id, today=TODAY, accounts=only_card
+            )
+            == card.id
+        )

@@ -15,8 +15,10 @@ What goes in (the arithmetic itself is core.forecast's):
   positive) spread evenly over the period's days from today to its end (largest
   remainder, so the days sum exactly to what is left), within the horizon. It is
   drawn from the budget's first account when it names accounts, otherwise from the
-  *spending account*: the open account with the most money going out over the last
-  90 days (transfers between the household's own accounts left out; ties by name).
+  *spending account*: the open account the most categorised spending came from over
+  this month and the three before it (read from the monthly aggregate; transfers
+  between the household's own accounts carry no category; ties by name), or, while
+  nothing is categorised, the most money out over the last 90 days.
   Budgets are in the base currency and converted at today's rate.
 - Thresholds: each account's `balance_threshold`, in its currency. Without a row it is
   0 for an account that holds money; for a card or other debt it is its credit limit
@@ -44,11 +46,19 @@ from coffer.core import forecast as core
 from coffer.core.allocation import split_evenly
 from coffer.errors import NotFound, field_error
 from coffer.ledger import service as ledger
-from coffer.ledger.common import decimal_text, minor
-from coffer.ledger.models import LIABILITY_TYPES, Account, AccountType, LedgerTransaction
+from coffer.ledger.common import decimal_text, minor, month_of
+from coffer.ledger.models import (
+    LIABILITY_TYPES,
+    Account,
+    AccountMonth,
+    AccountType,
+    LedgerTransaction,
+)
+from coffer.reports.engine import add_months
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
+SPENDING_LOOKBACK_MONTHS = 3
 SPENDING_LOOKBACK_DAYS = 90
 
 BILL, INCOME, BUDGET = "bill", "income", "budget"
@@ -195,10 +205,41 @@ def clear_threshold(
 def spending_account_id(
     session: Session, *, tenant_id: uuid.UUID, today: date, accounts: Sequence[Account]
 ) -> uuid.UUID | None:
-    """The open account with the most money out over the last 90 days (no transfers)."""
+    """The open account the most categorised spending came from over this month and the
+    SPENDING_LOOKBACK_MONTHS before it: where budgets (which are on categories) are
+    spent. Read from the monthly aggregate (the categories whose month nets to money
+    out), so it costs a few rows whatever the size of the history; transfers carry no
+    category and do not count."""
     ids = [a.id for a in accounts if a.closed_on is None]
     if not ids:
         return None
+    am = AccountMonth
+    query = (
+        select(am.account_id, func.sum(am.total_minor))
+        .where(
+            am.tenant_id == tenant_id,
+            am.account_id.in_(ids),
+            am.month >= add_months(month_of(today), -SPENDING_LOOKBACK_MONTHS),
+            am.month <= today,
+            am.category_id.is_not(None),
+            am.total_minor < 0,
+        )
+        .group_by(am.account_id)
+    )
+    spent = {account_id: -int(total) for account_id, total in session.execute(query)}
+    if not spent:
+        # Nothing categorised yet (a fresh import): the most money out over the last
+        # SPENDING_LOOKBACK_DAYS days, transfers left out, from the rows themselves.
+        spent = _money_out_by_account(session, tenant_id, today, ids)
+    if not spent:
+        return None
+    names = {a.id: a.name for a in accounts}
+    return min(spent, key=lambda a: (-spent[a], names.get(a, "")))
+
+
+def _money_out_by_account(
+    session: Session, tenant_id: uuid.UUID, today: date, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     txn = LedgerTransaction
     query = (
         select(txn.account_id, func.sum(txn.amount_minor))
@@ -212,11 +253,7 @@ def spending_account_id(
         )
         .group_by(txn.account_id)
     )
-    spent = {account_id: -int(total) for account_id, total in session.execute(query)}
-    if not spent:
-        return None
-    names = {a.id: a.name for a in accounts}
-    return min(spent, key=lambda a: (-spent[a], names.get(a, "")))
+    return {account_id: -int(total) for account_id, total in session.execute(query)}
 
 
 def _budget_flows(
