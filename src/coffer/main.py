@@ -37,6 +37,7 @@ from coffer.reports import api_exports
 from coffer.reports import api_statements as statements_api
 from coffer.reports import pages as reports_pages
 from coffer.reports import pages_statements as statements_pages
+from coffer.social import api_calculators as social_calculators
 from coffer.tenancy import api as tenancy_api
 from coffer.tenancy import pages as tenancy_pages
 from coffer.web import docs, health
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(statements_api.router, prefix="/api/v1")
     for api in (api_budgets, api_bills, api_goals, api_forecast, api_notifications):
         app.include_router(api.router, prefix="/api/v1")
+    app.include_router(social_calculators.router, prefix="/api/v1")
     for pages in (
         auth_pages,
         tenancy_pages,

@@ -26,7 +26,7 @@ minor units; the caller knows the currency and may reword.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -103,8 +103,11 @@ def split_equal(total: int, members: Sequence[M]) -> dict[M, int]:
     return dict(zip(group, allocate(total, [1] * len(group)), strict=True))
 
 
-def split_exact(total: int, amounts: Mapping[M, int]) -> dict[M, int]:
-    """The given amounts, checked: each has the total's sign and together they make the total."""
+def split_exact(
+    total: int, amounts: Mapping[M, int], *, write: Callable[[int], str] = str
+) -> dict[M, int]:
+    """The given amounts, checked: each has the total's sign and together they make the total.
+    `write` spells amounts in messages (minor units by default; "12.50" for people)."""
     _check_amount(total, "the total", fld="total")
     group = _check_members(amounts, "amounts")
     for member in group:
@@ -113,7 +116,8 @@ def split_exact(total: int, amounts: Mapping[M, int]) -> dict[M, int]:
         )
         if (total >= 0 and amount < 0) or (total < 0 and amount > 0):
             raise SplitError(
-                f"the amount of {member!r} ({amount}) has the opposite sign to the total ({total})",
+                f"the amount of {member!r} ({write(amount)}) has the opposite sign to the "
+                f"total ({write(total)})",
                 field="amounts",
                 member=member,
             )
@@ -121,8 +125,8 @@ def split_exact(total: int, amounts: Mapping[M, int]) -> dict[M, int]:
     if given != total:
         gap = total - given
         raise SplitError(
-            f"the exact amounts add up to {given} but the total is {total} "
-            f"({abs(gap)} {'missing' if gap > 0 else 'too much'})",
+            f"the exact amounts add up to {write(given)} but the total is {write(total)} "
+            f"({write(abs(gap))} {'missing' if gap > 0 else 'too much'})",
             field="amounts",
         )
     return {member: amounts[member] for member in group}
@@ -174,8 +178,10 @@ def split_itemized(
     tip: int = 0,
     total: int | None = None,
     members: Sequence[M] | None = None,
+    write: Callable[[int], str] = str,
 ) -> dict[M, int]:
     """An itemised bill: each item shared equally by its members, tax and tip pro rata.
+    `write` spells amounts in messages, as for `split_exact`.
 
     A member's subtotal is the sum of their parts of the items (largest remainder within
     each item, ties to the earlier member in the group's order). Tax and tip together are
@@ -192,7 +198,7 @@ def split_itemized(
     _check_amount(tip, "the tip", fld="tip")
     for name, value in (("tax", tax), ("tip", tip)):
         if value < 0:
-            raise SplitError(f"the {name} cannot be negative ({value})", field=name)
+            raise SplitError(f"the {name} cannot be negative ({write(value)})", field=name)
 
     if members is not None:
         group = _check_members(members)
@@ -211,7 +217,9 @@ def split_itemized(
         label = f"item {number}" + (f" ({item.name})" if item.name else "")
         amount = _check_amount(item.amount, f"the amount of {label}", fld="items")
         if amount < 0:
-            raise SplitError(f"the amount of {label} cannot be negative ({amount})", field="items")
+            raise SplitError(
+                f"the amount of {label} cannot be negative ({write(amount)})", field="items"
+            )
         if not item.members:
             raise SplitError(f"{label} is shared by nobody", field="items")
         sharers = list(item.members)
@@ -235,8 +243,8 @@ def split_itemized(
         _check_amount(total, "the total", fld="total")
         if total != expected:
             raise SplitError(
-                f"the items ({items_total}), tax ({tax}) and tip ({tip}) add up to {expected}, "
-                f"but the total is {total}",
+                f"the items ({write(items_total)}), tax ({write(tax)}) and tip ({write(tip)}) "
+                f"add up to {write(expected)}, but the total is {write(total)}",
                 field="total",
             )
     extras = tax + tip

@@ -1,0 +1,1 @@
+"""Money between people: IOUs, expense groups, splits, balances and settlements."""
